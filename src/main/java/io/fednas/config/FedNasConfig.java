@@ -1,0 +1,181 @@
+package io.fednas.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The typed, validated view of one run's configuration. Constructed only by {@link ConfigLoader};
+ * every value is checked here, once, so the rest of the code can trust it.
+ */
+public final class FedNasConfig {
+  public static final List<String> MODES = List.of("fedavg");
+  public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10");
+  public static final List<String> PARTITIONS = List.of("iid", "dirichlet", "shards");
+  public static final List<String> ARCHS = List.of("lenet", "mcmahan-cnn", "vgg-small");
+
+  private final Config raw;
+  private final Path source;
+  private final String name;
+  private final String mode;
+  private final long seed;
+  private final String outputDir;
+  private final boolean overwrite;
+  private final String sparkMaster;
+  private final Map<String, String> sparkConf;
+  private final DataConfig data;
+  private final String arch;
+  private final FederatedConfig federated;
+  private final EvalConfig eval;
+
+  FedNasConfig(Config raw, Path source) {
+    this.raw = raw;
+    this.source = source;
+    Reader r = new Reader(raw);
+    name = r.string("name");
+    if (!name.matches("[A-Za-z0-9._-]+")) {
+      throw r.bad("name", name, "letters, digits, '.', '_' and '-' (it names the run directory)");
+    }
+    mode = r.oneOf("mode", MODES);
+    seed = r.longValue("seed");
+    outputDir = r.string("output.dir");
+    overwrite = r.bool("output.overwrite");
+    sparkMaster = r.string("spark.master");
+    sparkConf = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : raw.getConfig("spark.conf").entrySet()) {
+      // keys like "spark.ui.enabled" come back quoted from a nested object path
+      sparkConf.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped()));
+    }
+    data = new DataConfig(
+        r.oneOf("data.name", DATASETS),
+        r.string("data.dir"),
+        r.intIn("data.maxTrainSamples", 0, Integer.MAX_VALUE),
+        r.intIn("data.maxTestSamples", 0, Integer.MAX_VALUE),
+        r.oneOf("data.partition", PARTITIONS),
+        r.doubleIn("data.dirichletAlpha", 1e-3, 1e6, false),
+        r.intIn("data.shardsPerClient", 1, 1000),
+        r.intIn("data.minClientSamples", 1, 1_000_000),
+        r.doubleIn("data.validationFraction", 0.0, 0.5, true));
+    arch = r.oneOf("model.arch", ARCHS);
+    int clients = r.intIn("federated.clients", 1, 10_000_000);
+    int perRound = r.intIn("federated.clientsPerRound", 1, 10_000_000);
+    if (perRound > clients) {
+      throw new ConfigError("federated.clientsPerRound = " + perRound + " exceeds federated.clients = "
+          + clients + ": a round cannot sample more clients than exist");
+    }
+    federated = new FederatedConfig(
+        clients,
+        perRound,
+        r.intIn("federated.rounds", 1, 1_000_000),
+        r.intIn("federated.localEpochs", 1, 10_000),
+        r.intIn("federated.batchSize", 1, 1_000_000),
+        r.doubleIn("federated.learningRate", 0.0, 100.0, false),
+        r.doubleIn("federated.momentum", 0.0, 0.999, true),
+        r.doubleIn("federated.targetAccuracy", 0.0, 1.0, true));
+    eval = new EvalConfig(
+        r.intIn("eval.testEvery", 1, 1_000_000),
+        r.intIn("eval.validationClients", 0, 10_000_000),
+        r.intIn("eval.batchSize", 1, 1_000_000),
+        r.intIn("eval.testPartitions", 1, 100_000));
+  }
+
+  public String name() { return name; }
+  public String mode() { return mode; }
+  public long seed() { return seed; }
+  public String outputDir() { return outputDir; }
+  public boolean overwrite() { return overwrite; }
+  public String sparkMaster() { return sparkMaster; }
+  public Map<String, String> sparkConf() { return sparkConf; }
+  public DataConfig data() { return data; }
+  public String arch() { return arch; }
+  public FederatedConfig federated() { return federated; }
+  public EvalConfig eval() { return eval; }
+  /** The config file this came from, or null for defaults only. */
+  public Path source() { return source; }
+
+  /** The whole resolved configuration as HOCON, for the run directory (provenance). */
+  public String render() {
+    return raw.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+  }
+
+  /** Typed getters whose errors name the key, the value given and what is allowed. */
+  private static final class Reader {
+    private final Config c;
+
+    Reader(Config c) {
+      this.c = c;
+    }
+
+    ConfigError bad(String key, Object value, String allowed) {
+      return new ConfigError("config key " + key + " = " + value + " is invalid: allowed is " + allowed);
+    }
+
+    private Object shown(String key) {
+      return c.getValue(key).unwrapped();
+    }
+
+    String string(String key) {
+      try {
+        return c.getString(key);
+      } catch (ConfigException.WrongType e) {
+        throw bad(key, shown(key), "a string");
+      }
+    }
+
+    String oneOf(String key, List<String> allowed) {
+      String v = string(key);
+      if (!allowed.contains(v)) {
+        throw bad(key, "'" + v + "'", "one of " + String.join(", ", allowed));
+      }
+      return v;
+    }
+
+    boolean bool(String key) {
+      try {
+        return c.getBoolean(key);
+      } catch (ConfigException.WrongType e) {
+        throw bad(key, shown(key), "true or false");
+      }
+    }
+
+    long longValue(String key) {
+      try {
+        return c.getLong(key);
+      } catch (ConfigException.WrongType e) {
+        throw bad(key, shown(key), "an integer");
+      }
+    }
+
+    int intIn(String key, int min, int max) {
+      int v;
+      try {
+        v = c.getInt(key);
+      } catch (ConfigException.WrongType e) {
+        throw bad(key, shown(key), "an integer in [" + min + ", " + max + "]");
+      }
+      if (v < min || v > max) {
+        throw bad(key, v, "an integer in [" + min + ", " + max + "]");
+      }
+      return v;
+    }
+
+    double doubleIn(String key, double min, double max, boolean minInclusive) {
+      String range = (minInclusive ? "[" : "(") + min + ", " + max + "]";
+      double v;
+      try {
+        v = c.getDouble(key);
+      } catch (ConfigException.WrongType e) {
+        throw bad(key, shown(key), "a number in " + range);
+      }
+      if (Double.isNaN(v) || v > max || v < min || (!minInclusive && v == min)) {
+        throw bad(key, v, "a number in " + range);
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.fednas.federated;
+
+import io.fednas.data.Seeds;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Local training on one client: E epochs of minibatch SGD from the global weights. Runs in a task. */
+final class ClientTrainer {
+  private ClientTrainer() {}
+
+  /** Trains in place of {@code weights}' copy and returns the new weights in {@code out[0]}. */
+  static ClientResult train(ClientShard shard, TrainingPlan plan, float[] globalWeights, int round, float[][] out) {
+    long start = System.nanoTime();
+    MultiLayerNetwork net = NetworkCache.get(plan.arch(), plan.learningRate(), plan.momentum());
+    loadWeights(net, globalWeights);
+    resetOptimizerState(net);
+    int n = shard.trainSize();
+    int d = shard.featureSize();
+    int k = plan.arch().numClasses();
+    int[] order = new int[n];
+    double lossSum = 0;
+    long batches = 0;
+    for (int epoch = 0; epoch < plan.localEpochs(); epoch++) {
+      Arrays.setAll(order, i -> i);
+      SplittableRandom rng = Seeds.random(plan.seed(), Seeds.LOCAL_SHUFFLE, round, shard.client(), epoch);
+      Seeds.shuffle(order, rng);
+      for (int from = 0; from < n; from += plan.batchSize()) {
+        int bs = Math.min(plan.batchSize(), n - from);
+        float[] x = new float[bs * d];
+        float[] y = new float[bs * k];
+        for (int i = 0; i < bs; i++) {
+          int s = order[from + i];
+          System.arraycopy(shard.trainX(), s * d, x, i * d, d);
+          y[i * k + shard.trainY()[s]] = 1f;
+        }
+        INDArray features = Nd4j.create(x, new long[] {bs, d}, 'c');
+        INDArray labels = Nd4j.create(y, new long[] {bs, k}, 'c');
+        net.fit(new DataSet(features, labels));
+        // score() is the batch's mean loss, computed in the forward pass of this step
+        lossSum += net.score() * bs;
+        batches++;
+      }
+    }
+    out[0] = net.params().toFloatVector();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new ClientResult(shard.client(), n * plan.localEpochs(), lossSum, batches, seconds);
+  }
+
+  static void loadWeights(MultiLayerNetwork net, float[] weights) {
+    if (weights.length != net.numParams()) {
+      throw new IllegalStateException("weights of " + weights.length + " parameters for a network of " + net.numParams());
+    }
+    net.setParams(Nd4j.create(weights, new long[] {1, weights.length}, 'c'));
+  }
+
+  /** FedAvg clients start each round fresh: no momentum carried over from an earlier round. */
+  private static void resetOptimizerState(MultiLayerNetwork net) {
+    Updater updater = net.getUpdater();
+    if (updater != null && updater.getStateViewArray() != null) {
+      updater.getStateViewArray().assign(0);
+    }
+  }
+}

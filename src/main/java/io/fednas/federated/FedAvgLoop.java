@@ -1,0 +1,78 @@
+package io.fednas.federated;
+
+import io.fednas.config.EvalConfig;
+import io.fednas.config.FederatedConfig;
+import io.fednas.cost.CostLedger;
+import io.fednas.data.Seeds;
+import io.fednas.model.Architecture;
+import io.fednas.model.ResourceCounter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * FedAvg (McMahan et al. 2017) round after round: sample m clients, train them in one stage,
+ * average, evaluate, count the cost; stop after the last round or at the target accuracy.
+ */
+public final class FedAvgLoop {
+  private final FedAvgEngine engine;
+  private final FederatedConfig fed;
+  private final EvalConfig eval;
+  private final long seed;
+
+  public FedAvgLoop(FedAvgEngine engine, FederatedConfig fed, EvalConfig eval, long seed) {
+    this.engine = engine;
+    this.fed = fed;
+    this.eval = eval;
+    this.seed = seed;
+  }
+
+  /** The trained weights and every round's metrics. */
+  public record Result(float[] weights, List<RoundMetrics> rounds, boolean reachedTarget) {}
+
+  public Result run(Architecture arch, float[] initial, CostLedger ledger, Consumer<RoundMetrics> onRound) {
+    long forwardFlops = ResourceCounter.forwardFlops(arch);
+    long params = ResourceCounter.params(arch);
+    TrainingPlan training = new TrainingPlan(arch, fed.localEpochs(), fed.batchSize(), fed.learningRate(),
+        fed.momentum(), seed);
+    float[] weights = initial;
+    List<RoundMetrics> history = new ArrayList<>();
+    boolean reached = false;
+    for (int round = 1; round <= fed.rounds() && !reached; round++) {
+      long t0 = System.nanoTime();
+      int[] sampled = ClientSampler.sample(seed, round, fed.clients(), fed.clientsPerRound());
+      RoundUpdate update = engine.trainRound(round, weights, sampled, training);
+      weights = update.averagedWeights();
+      long t1 = System.nanoTime();
+      double lossSum = 0;
+      long samples = 0;
+      double clientSeconds = 0;
+      for (ClientResult r : update.clients()) {
+        ledger.recordTraining(r.client(), forwardFlops, r.samples() / fed.localEpochs(), fed.localEpochs(), params);
+        lossSum += r.trainLossSum();
+        samples += r.samples();
+        clientSeconds += r.trainSeconds();
+      }
+      EvalCounts val = engine.validate(arch, weights, validationClients(round), eval.batchSize());
+      boolean last = round == fed.rounds();
+      EvalCounts test = (round % eval.testEvery() == 0 || last || fed.targetAccuracy() > 0)
+          ? engine.test(arch, weights, eval.batchSize()) : null;
+      long t2 = System.nanoTime();
+      reached = fed.targetAccuracy() > 0 && test != null && test.accuracy() >= fed.targetAccuracy();
+      CostLedger.Totals cost = ledger.totals();
+      RoundMetrics m = new RoundMetrics(round, sampled.length, samples, samples == 0 ? Double.NaN : lossSum / samples,
+          val.accuracy(), val.meanLoss(),
+          test == null ? Double.NaN : test.accuracy(), test == null ? Double.NaN : test.meanLoss(),
+          (t2 - t0) / 1e9, (t1 - t0) / 1e9, clientSeconds, (t2 - t1) / 1e9,
+          cost.trainFlops(), cost.bytesDown(), cost.bytesUp(), cost.clientTrainings());
+      history.add(m);
+      onRound.accept(m);
+    }
+    return new Result(weights, history, reached);
+  }
+
+  private int[] validationClients(int round) {
+    int n = eval.validationClients() == 0 ? fed.clients() : Math.min(eval.validationClients(), fed.clients());
+    return ClientSampler.sample(Seeds.derive(seed, Seeds.VALIDATION_CLIENTS), round, fed.clients(), n);
+  }
+}

@@ -1,0 +1,31 @@
+package io.fednas.federated;
+
+import io.fednas.model.Architecture;
+import io.fednas.model.NetworkBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * Networks reused across tasks and rounds, one set per executor thread (a DL4J network is not
+ * thread-safe). Building a network costs far more than setting its weights, so a task only loads
+ * the broadcast weights into a cached one.
+ */
+final class NetworkCache {
+  private static final int MAX_PER_THREAD = 4;
+  private static final ThreadLocal<Map<String, MultiLayerNetwork>> CACHE = ThreadLocal.withInitial(
+      () -> new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, MultiLayerNetwork> eldest) {
+          return size() > MAX_PER_THREAD;
+        }
+      });
+
+  private NetworkCache() {}
+
+  static MultiLayerNetwork get(Architecture arch, double learningRate, double momentum) {
+    String key = arch.toJson() + "|" + learningRate + "|" + momentum;
+    // the seed does not matter: the caller overwrites every weight
+    return CACHE.get().computeIfAbsent(key, k -> NetworkBuilder.build(arch, 0, learningRate, momentum));
+  }
+}

@@ -1,0 +1,267 @@
+package io.fednas.model;
+
+import java.lang.reflect.Field;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdDataAlgo;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdFilterAlgo;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Convolution as one contiguous im2col (in Java) and one BLAS GEMM, plugged into DL4J's
+ * ConvolutionLayer through its helper interface.
+ *
+ * <p>Why: in DL4J 1.0.0-M2.1 on CPU the built-in path runs libnd4j's im2col into a permuted
+ * view, which took about 60% of LeNet's training time (profiled with JFR), and the oneDNN helper
+ * cannot load in that release (it looks up {@code org.nd4j.nativeblas.Nd4jCpu$Environment}, which
+ * moved). Same weights layout [out, in, kH, kW] and same results up to float rounding; the test
+ * suite compares both paths.
+ */
+final class Im2colConvolution implements ConvolutionHelper {
+  private static final Field HELPER_FIELD;
+  /** The im2col matrix, reused across minibatches of the same size (a helper serves one layer of one network). */
+  private INDArray colBuffer;
+
+  static {
+    try {
+      HELPER_FIELD = ConvolutionLayer.class.getDeclaredField("helper");
+      HELPER_FIELD.setAccessible(true);
+    } catch (NoSuchFieldException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Installs the helper on every plain 2D convolution layer of the network. */
+  static void install(MultiLayerNetwork net) {
+    for (Layer layer : net.getLayers()) {
+      if (layer.getClass() == ConvolutionLayer.class) {
+        try {
+          HELPER_FIELD.set(layer, new Im2colConvolution());
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public boolean checkSupported() {
+    return true;
+  }
+
+  @Override
+  public Map<String, Long> helperMemoryUse() {
+    return Map.of();
+  }
+
+  /** Output size along one axis, as DL4J computes it for Same and Truncate modes. */
+  private static int outSize(int in, int k, int s, int p, ConvolutionMode mode) {
+    return mode == ConvolutionMode.Same ? (in + s - 1) / s : (in + 2 * p - k) / s + 1;
+  }
+
+  private static boolean unsupported(int[] dilation, CNN2DFormat format) {
+    return format != CNN2DFormat.NCHW || dilation[0] != 1 || dilation[1] != 1;
+  }
+
+  @Override
+  public INDArray preOutput(INDArray input, INDArray weights, INDArray bias, int[] kernel, int[] strides, int[] pad,
+      AlgoMode mode, FwdAlgo fwdAlgo, ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
+      LayerWorkspaceMgr workspaceMgr) {
+    if (unsupported(dilation, format)) {
+      return null;
+    }
+    Shape s = new Shape(input, weights, kernel, strides, pad, convolutionMode);
+    INDArray col = columns(input, s);
+    INDArray w2d = weights.reshape('c', new long[] {s.outC, s.k()});
+    INDArray z2d = col.mmul(w2d.transpose());
+    if (bias != null) {
+      z2d.addiRowVector(bias.reshape(new long[] {1, s.outC}));
+    }
+    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, weights.dataType(),
+        new long[] {s.mb, s.outC, s.outH, s.outW}, 'c');
+    z.assign(z2d.reshape('c', new long[] {s.mb, s.outH, s.outW, s.outC}).permute(0, 3, 1, 2));
+    return z;
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray weights, INDArray bias, INDArray delta,
+      int[] kernel, int[] strides, int[] pad, INDArray biasGradView, INDArray weightGradView, IActivation afn,
+      AlgoMode mode, BwdFilterAlgo bwdFilterAlgo, BwdDataAlgo bwdDataAlgo, ConvolutionMode convolutionMode,
+      int[] dilation, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+    if (unsupported(dilation, format)) {
+      throw new UnsupportedOperationException("im2col convolution supports NCHW without dilation only");
+    }
+    Shape s = new Shape(input, weights, kernel, strides, pad, convolutionMode);
+    INDArray col = columns(input, s);
+    // delta is dL/dz in [mb, outC, outH, outW]; rows of col are (b, y, x): match that order
+    INDArray dz2d = delta.permute(0, 2, 3, 1).dup('c').reshape('c', new long[] {s.rows(), s.outC});
+    INDArray dw2d = dz2d.transpose().mmul(col);
+    weightGradView.assign(dw2d.reshape('c', new long[] {s.outC, s.inC, s.kH, s.kW}));
+    Gradient g = new DefaultGradient();
+    if (biasGradView != null && bias != null) {
+      biasGradView.assign(dz2d.sum(0).reshape(biasGradView.shape()));
+      g.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
+    }
+    g.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
+    INDArray dcol = dz2d.mmul(weights.reshape('c', new long[] {s.outC, s.k()}));
+    float[] dx = col2im(floats(dcol), s);
+    INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(),
+        new long[] {s.mb, s.inC, s.inH, s.inW}, 'c');
+    copyInto(dx, epsNext);
+    return new Pair<>(g, epsNext);
+  }
+
+  @Override
+  public INDArray activate(INDArray z, IActivation afn, boolean training) {
+    return null; // DL4J's own activation
+  }
+
+  /** im2col of the input into the reused buffer. */
+  private INDArray columns(INDArray input, Shape s) {
+    long[] shape = {s.rows(), s.k()};
+    if (colBuffer == null || !java.util.Arrays.equals(colBuffer.shape(), shape)) {
+      try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+        colBuffer = Nd4j.createUninitializedDetached(input.dataType(), shape);
+      }
+    }
+    copyInto(im2col(floats(input), s), colBuffer);
+    return colBuffer;
+  }
+
+  /** Bulk copy (one memcpy) of a Java array into a fresh, contiguous c-order array. */
+  private static void copyInto(float[] src, INDArray dst) {
+    if (dst.ordering() != 'c' || dst.length() != src.length || dst.offset() != 0) {
+      throw new IllegalStateException("destination must be a contiguous c-order array of " + src.length);
+    }
+    new FloatPointer(dst.data().addressPointer()).put(src, 0, src.length);
+  }
+
+  /** The array's values in row-major order, as a Java array. */
+  private static float[] floats(INDArray a) {
+    return a.reshape('c', new long[] {a.length()}).toFloatVector();
+  }
+
+  /** Rows (b, y, x), columns (c, i, j): the patch under each output position, zero outside the input. */
+  static float[] im2col(float[] x, Shape s) {
+    int k = s.k();
+    float[] col = new float[s.rows() * k];
+    int row = 0;
+    for (int b = 0; b < s.mb; b++) {
+      for (int y = 0; y < s.outH; y++) {
+        for (int xo = 0; xo < s.outW; xo++, row++) {
+          int base = row * k;
+          int q = 0;
+          for (int c = 0; c < s.inC; c++) {
+            int plane = (b * s.inC + c) * s.inH;
+            for (int i = 0; i < s.kH; i++) {
+              int iy = y * s.sH - s.pH + i;
+              if (iy < 0 || iy >= s.inH) {
+                q += s.kW; // zeros: col is freshly allocated
+                continue;
+              }
+              int rowStart = (plane + iy) * s.inW;
+              for (int j = 0; j < s.kW; j++, q++) {
+                int ix = xo * s.sW - s.pW + j;
+                if (ix >= 0 && ix < s.inW) {
+                  col[base + q] = x[rowStart + ix];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return col;
+  }
+
+  /** The adjoint of {@link #im2col}: sums each patch gradient back onto the input positions. */
+  static float[] col2im(float[] dcol, Shape s) {
+    int k = s.k();
+    float[] dx = new float[s.mb * s.inC * s.inH * s.inW];
+    int row = 0;
+    for (int b = 0; b < s.mb; b++) {
+      for (int y = 0; y < s.outH; y++) {
+        for (int xo = 0; xo < s.outW; xo++, row++) {
+          int base = row * k;
+          int q = 0;
+          for (int c = 0; c < s.inC; c++) {
+            int plane = (b * s.inC + c) * s.inH;
+            for (int i = 0; i < s.kH; i++) {
+              int iy = y * s.sH - s.pH + i;
+              if (iy < 0 || iy >= s.inH) {
+                q += s.kW;
+                continue;
+              }
+              int rowStart = (plane + iy) * s.inW;
+              for (int j = 0; j < s.kW; j++, q++) {
+                int ix = xo * s.sW - s.pW + j;
+                if (ix >= 0 && ix < s.inW) {
+                  dx[rowStart + ix] += dcol[base + q];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return dx;
+  }
+
+  /** The sizes of one convolution call. */
+  static final class Shape {
+    final int mb;
+    final int inC;
+    final int inH;
+    final int inW;
+    final int outC;
+    final int kH;
+    final int kW;
+    final int sH;
+    final int sW;
+    final int pH;
+    final int pW;
+    final int outH;
+    final int outW;
+
+    Shape(INDArray input, INDArray weights, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
+      mb = (int) input.size(0);
+      inC = (int) input.size(1);
+      inH = (int) input.size(2);
+      inW = (int) input.size(3);
+      outC = (int) weights.size(0);
+      kH = kernel[0];
+      kW = kernel[1];
+      sH = strides[0];
+      sW = strides[1];
+      pH = pad[0];
+      pW = pad[1];
+      outH = outSize(inH, kH, sH, pH, mode);
+      outW = outSize(inW, kW, sW, pW, mode);
+    }
+
+    int k() {
+      return inC * kH * kW;
+    }
+
+    int rows() {
+      return mb * outH * outW;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** FedNAS-Spark: federated neural architecture search simulated as a Spark batch job. */
+package io.fednas;

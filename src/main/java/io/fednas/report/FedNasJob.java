@@ -1,0 +1,56 @@
+package io.fednas.report;
+
+import io.fednas.FedNasException;
+import io.fednas.config.ConfigLoader;
+import io.fednas.config.FedNasConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The job's entry point, for run-local.sh and spark-submit alike:
+ * {@code FedNasJob CONF [key=value ...]}. Exit status 0 on success, 2 for a problem the user can
+ * fix (the message says which), 1 for anything else.
+ */
+public final class FedNasJob {
+  static final String USAGE = "usage: FedNasJob CONFIG_FILE [key=value ...]   (keys: see docs/CONFIG.md)";
+
+  private FedNasJob() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs the job; returns the exit status instead of exiting, for tests. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+      (args.length == 0 ? err : out).println(USAGE);
+      return args.length == 0 ? 2 : 0;
+    }
+    try {
+      Path conf = Path.of(args[0]);
+      List<String> overrides = new ArrayList<>(List.of(args).subList(1, args.length));
+      FedNasConfig cfg = ConfigLoader.load(conf, overrides);
+      new FedAvgRun(cfg, out).run(outputDir(cfg));
+      return 0;
+    } catch (FedNasException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    } catch (RuntimeException | Error e) {
+      err.println("error: the job failed unexpectedly: " + e);
+      e.printStackTrace(err);
+      return 1;
+    }
+  }
+
+  static Path outputDir(FedNasConfig cfg) {
+    if (!cfg.outputDir().isEmpty()) {
+      return Path.of(cfg.outputDir());
+    }
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return Path.of("runs", cfg.name() + "-" + stamp);
+  }
+}
