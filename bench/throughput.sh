@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Client-training throughput measured inside the real engine (Spark local, DL4J in the tasks).
+#
+#   bench/throughput.sh --model lenet|mcmahan-cnn|vgg-small --batch N [--rounds R] [--clients-per-round M]
+#
+# Runs R FedAvg rounds of M IID MNIST clients (600 samples each, E=1) and reports, over rounds 2..R
+# (round 1 warms the JIT and builds the networks):
+#   samples_per_s        samples trained / wall time of the training stages (all cores together)
+#   gflop_per_s          the training FLOP rate that implies (3 x forward FLOPs per sample)
+#   per_task_samples_per_s  samples trained / summed client training time (one core)
+#   non_training_share   of the whole round's wall time (stage scheduling, broadcast, aggregation, evaluation)
+# The last line of output is one JSON object with these figures.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+model=lenet; batch=32; rounds=5; per_round=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --model) model="$2"; shift 2 ;;
+    --batch) batch="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --clients-per-round) per_round="$2"; shift 2 ;;
+    *) echo "bench/throughput.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ "$rounds" -ge 2 ] || { echo "bench/throughput.sh: --rounds must be at least 2" >&2; exit 2; }
+out=$(mktemp -d /tmp/fednas-bench.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+"$root/submit-scripts/run-local.sh" "$root/conf/quickstart.conf" \
+  name=bench model.arch="$model" federated.batchSize="$batch" federated.localEpochs=1 \
+  data.partition=iid data.validationFraction=0 federated.clients=100 federated.clientsPerRound="$per_round" \
+  federated.rounds="$rounds" federated.targetAccuracy=0 federated.momentum=0 eval.testEvery="$rounds" \
+  eval.validationClients=1 spark.conf.spark.ui.enabled=false output.dir="$out/run" >&2
+flops=$(sed -n 's/.*"flops" : \([0-9]*\).*/\1/p' "$out/run/summary.json")
+awk -F, -v flops="$flops" -v model="$model" -v batch="$batch" -v m="$per_round" '
+  NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+  NR > 2 {
+    s += $col["samples_trained"]; stage += $col["train_stage_seconds"];
+    client += $col["client_train_seconds"]; round += $col["round_seconds"]
+  }
+  END {
+    sps = s / stage
+    printf "{\"model\":\"%s\",\"batch\":%d,\"clients_per_round\":%d,\"samples_per_s\":%.1f,\"gflop_per_s\":%.2f,\"per_task_samples_per_s\":%.1f,\"non_training_share\":%.4f}\n",
+      model, batch, m, sps, sps * 3 * flops / 1e9, s / client, 1 - stage / round
+  }' "$out/run/rounds.csv"

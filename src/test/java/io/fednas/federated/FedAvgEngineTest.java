@@ -1,0 +1,97 @@
+package io.fednas.federated;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fednas.config.ConfigLoader;
+import io.fednas.config.FedNasConfig;
+import io.fednas.data.ClientPlan;
+import io.fednas.model.Architecture;
+import io.fednas.model.Architectures;
+import io.fednas.model.NetworkBuilder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The round engine on a real local Spark: only sampled clients run, and the result is FedAvg. */
+class FedAvgEngineTest {
+  static SparkSession spark;
+  static JavaSparkContext sc;
+  static FedNasConfig cfg;
+  static ClientPlan plan;
+  static Architecture arch;
+  static final List<Integer> stageTasks = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeAll
+  static void start() {
+    cfg = ConfigLoader.load(null, List.of("data.maxTrainSamples=2000", "data.maxTestSamples=500",
+        "federated.clients=40", "federated.clientsPerRound=3", "data.partition=iid"));
+    plan = ClientPlan.build(DatasetCache.get(cfg.data()).train(), cfg.data(), 40, cfg.seed());
+    arch = Architectures.byName("lenet", 1, 28, 28, 10);
+    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    sc.sc().addSparkListener(new SparkListener() {
+      @Override
+      public void onStageSubmitted(SparkListenerStageSubmitted s) {
+        stageTasks.add(s.stageInfo().numTasks());
+      }
+    });
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void aRoundRunsOneTaskPerSampledClientAndAveragesByTheirSampleShares() {
+    float[] w0 = NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector();
+    TrainingPlan training = new TrainingPlan(arch, 1, 32, 0.05, 0, 7);
+    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2)) {
+      int[] sampled = {4, 17, 33};
+      stageTasks.clear();
+      RoundUpdate update = engine.trainRound(1, w0, sampled, training);
+      assertEquals(List.of(3), stageTasks, "stages and their task counts for a round of 3 of 40 clients");
+      assertEquals(List.of(4, 17, 33), update.clients().stream().map(ClientResult::client).toList());
+      for (ClientResult r : update.clients()) {
+        assertEquals(plan.train()[r.client()].length, r.samples());
+        assertTrue(Double.isFinite(r.meanTrainLoss()) && r.meanTrainLoss() > 0);
+      }
+      // FedAvg is the sample-weighted mean of the clients trained one by one
+      float[] avg = update.averagedWeights();
+      double[] expected = new double[avg.length];
+      long total = 0;
+      for (int c : sampled) {
+        total += plan.train()[c].length;
+      }
+      for (int c : sampled) {
+        RoundUpdate alone = engine.trainRound(1, w0, new int[] {c}, training);
+        float[] wc = alone.averagedWeights();
+        for (int i = 0; i < wc.length; i++) {
+          expected[i] += wc[i] * (double) plan.train()[c].length / total;
+        }
+      }
+      double maxDiff = 0;
+      for (int i = 0; i < avg.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(avg[i] - expected[i]));
+      }
+      assertTrue(maxDiff < 1e-6, "FedAvg differs from the weighted mean by " + maxDiff);
+      // the same round again gives the same bits
+      assertArrayEquals(avg, engine.trainRound(1, w0, sampled, training).averagedWeights());
+
+      EvalCounts test = engine.test(arch, avg, 100);
+      assertEquals(500, test.count());
+      EvalCounts val = engine.validate(arch, avg, new int[] {0, 1, 2}, 100);
+      assertEquals(plan.validation()[0].length + plan.validation()[1].length + plan.validation()[2].length, val.count());
+    }
+  }
+}

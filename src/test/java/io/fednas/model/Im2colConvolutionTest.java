@@ -1,0 +1,82 @@
+package io.fednas.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fednas.model.LayerSpec.Conv;
+import io.fednas.model.LayerSpec.Dense;
+import io.fednas.model.LayerSpec.MaxPool;
+import java.lang.reflect.Field;
+import java.util.List;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The im2col helper must compute what DL4J's built-in convolution computes: outputs and gradients. */
+class Im2colConvolutionTest {
+
+  private static MultiLayerNetwork builtIn(Architecture a) throws Exception {
+    MultiLayerNetwork net = NetworkBuilder.build(a, 11, 0.1, 0);
+    Field f = ConvolutionLayer.class.getDeclaredField("helper");
+    f.setAccessible(true);
+    for (Layer l : net.getLayers()) {
+      if (l instanceof ConvolutionLayer) {
+        f.set(l, null);
+      }
+    }
+    return net;
+  }
+
+  private static double maxRelDiff(INDArray a, INDArray b) {
+    double scale = Math.max(1e-6, a.amaxNumber().doubleValue());
+    return a.sub(b).amaxNumber().doubleValue() / scale;
+  }
+
+  private static void assertSameAsBuiltIn(Architecture a) throws Exception {
+    MultiLayerNetwork fast = NetworkBuilder.build(a, 11, 0.1, 0);
+    MultiLayerNetwork ref = builtIn(a);
+    assertTrue(fast.getLayer(0).getHelper() instanceof Im2colConvolution);
+    assertEquals(fast.params(), ref.params());
+    Nd4j.getRandom().setSeed(3);
+    int n = 5;
+    INDArray x = Nd4j.rand(DataType.FLOAT, n, (long) a.channels() * a.height() * a.width());
+    INDArray y = Nd4j.zeros(DataType.FLOAT, n, a.numClasses());
+    for (int i = 0; i < n; i++) {
+      y.putScalar(i, i % a.numClasses(), 1f);
+    }
+    assertTrue(maxRelDiff(ref.output(x), fast.output(x)) < 1e-5, "outputs differ");
+    fast.setInput(x);
+    fast.setLabels(y);
+    ref.setInput(x);
+    ref.setLabels(y);
+    fast.computeGradientAndScore();
+    ref.computeGradientAndScore();
+    assertEquals(ref.score(), fast.score(), 1e-5);
+    INDArray gRef = ref.gradient().gradient();
+    INDArray gFast = fast.gradient().gradient();
+    assertTrue(maxRelDiff(gRef, gFast) < 1e-4, "gradients differ by " + maxRelDiff(gRef, gFast));
+    // and the helper really ran: no layer fell back to the built-in path
+    Field fails = ConvolutionLayer.class.getDeclaredField("helperCountFail");
+    fails.setAccessible(true);
+    for (Layer l : fast.getLayers()) {
+      if (l instanceof ConvolutionLayer) {
+        assertEquals(0, fails.getInt(l));
+      }
+    }
+  }
+
+  @Test
+  void validPaddingLeNet() throws Exception {
+    assertSameAsBuiltIn(Architectures.byName("lenet", 1, 28, 28, 10));
+  }
+
+  @Test
+  void samePaddingAndStrideTwoOnColourInput() throws Exception {
+    assertSameAsBuiltIn(new Architecture("t", 3, 11, 11, 4, List.of(
+        new Conv(6, 5, 1, true), new Conv(5, 3, 2, true), new MaxPool(2, 2), new Conv(4, 2, 1, false), new Dense(7))));
+  }
+}
