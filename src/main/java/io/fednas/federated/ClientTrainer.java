@@ -1,16 +1,19 @@
 package io.fednas.federated;
 
 import io.fednas.data.Seeds;
+import io.fednas.model.NdBuffers;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** Local training on one client: E epochs of minibatch SGD from the global weights. Runs in a task. */
 final class ClientTrainer {
+  /** Minibatch buffers of this executor thread, refilled batch after batch. */
+  private static final ThreadLocal<INDArray[]> BATCH = ThreadLocal.withInitial(() -> new INDArray[2]);
+
   private ClientTrainer() {}
 
   /** Trains in place of {@code weights}' copy and returns the new weights in {@code out[0]}. */
@@ -38,9 +41,12 @@ final class ClientTrainer {
           System.arraycopy(shard.trainX(), s * d, x, i * d, d);
           y[i * k + shard.trainY()[s]] = 1f;
         }
-        INDArray features = Nd4j.create(x, new long[] {bs, d}, 'c');
-        INDArray labels = Nd4j.create(y, new long[] {bs, k}, 'c');
-        net.fit(new DataSet(features, labels));
+        INDArray[] buffers = BATCH.get();
+        buffers[0] = NdBuffers.reuse(buffers[0], bs, d);
+        buffers[1] = NdBuffers.reuse(buffers[1], bs, k);
+        NdBuffers.copyInto(x, buffers[0]);
+        NdBuffers.copyInto(y, buffers[1]);
+        net.fit(new DataSet(buffers[0], buffers[1]));
         // score() is the batch's mean loss, computed in the forward pass of this step
         lossSum += net.score() * bs;
         batches++;
@@ -55,7 +61,7 @@ final class ClientTrainer {
     if (weights.length != net.numParams()) {
       throw new IllegalStateException("weights of " + weights.length + " parameters for a network of " + net.numParams());
     }
-    net.setParams(Nd4j.create(weights, new long[] {1, weights.length}, 'c'));
+    NdBuffers.copyInto(weights, net.params());
   }
 
   /** FedAvg clients start each round fresh: no momentum carried over from an earlier round. */

@@ -76,6 +76,16 @@ public final class FedAvgEngine implements AutoCloseable {
     }
   }
 
+  /** Whether any client holds out validation data. */
+  public boolean hasValidationData() {
+    for (int[] v : plan.validation()) {
+      if (v.length > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Validation of the weights on the hold-outs of the given clients, summed in client order. */
   public EvalCounts validate(Architecture arch, float[] globalWeights, int[] clientIds, int batchSize) {
     Broadcast<float[]> weights = sc.broadcast(globalWeights);

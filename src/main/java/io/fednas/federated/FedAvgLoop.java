@@ -53,7 +53,9 @@ public final class FedAvgLoop {
         samples += r.samples();
         clientSeconds += r.trainSeconds();
       }
-      EvalCounts val = engine.validate(arch, weights, validationClients(round), eval.batchSize());
+      // no hold-out (data.validationFraction = 0): no validation stage
+      EvalCounts val = engine.hasValidationData()
+          ? engine.validate(arch, weights, validationClients(round), eval.batchSize()) : EvalCounts.EMPTY;
       boolean last = round == fed.rounds();
       EvalCounts test = (round % eval.testEvery() == 0 || last || fed.targetAccuracy() > 0)
           ? engine.test(arch, weights, eval.batchSize()) : null;

@@ -3,7 +3,7 @@ package io.fednas.federated;
 import io.fednas.model.Architecture;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import io.fednas.model.NdBuffers;
 
 /** Accuracy and cross-entropy of given weights on flat features, in minibatches. Runs in a task. */
 final class ModelEvaluator {
@@ -23,7 +23,9 @@ final class ModelEvaluator {
       int bs = Math.min(batchSize, y.length - from);
       float[] xb = new float[bs * d];
       System.arraycopy(x, from * d, xb, 0, bs * d);
-      INDArray out = net.output(Nd4j.create(xb, new long[] {bs, d}, 'c'), false);
+      INDArray features = NdBuffers.reuse(null, bs, d);
+      NdBuffers.copyInto(xb, features);
+      INDArray out = net.output(features, false);
       float[] p = out.reshape(bs * (long) k).toFloatVector();
       for (int i = 0; i < bs; i++) {
         int label = y[from + i];

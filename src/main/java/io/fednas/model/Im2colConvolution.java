@@ -20,8 +20,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -124,7 +122,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     float[] dx = col2im(floats(dcol), s);
     INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(),
         new long[] {s.mb, s.inC, s.inH, s.inW}, 'c');
-    copyInto(dx, epsNext);
+    NdBuffers.copyInto(dx, epsNext);
     return new Pair<>(g, epsNext);
   }
 
@@ -135,22 +133,9 @@ final class Im2colConvolution implements ConvolutionHelper {
 
   /** im2col of the input into the reused buffer. */
   private INDArray columns(INDArray input, Shape s) {
-    long[] shape = {s.rows(), s.k()};
-    if (colBuffer == null || !java.util.Arrays.equals(colBuffer.shape(), shape)) {
-      try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-        colBuffer = Nd4j.createUninitializedDetached(input.dataType(), shape);
-      }
-    }
-    copyInto(im2col(floats(input), s), colBuffer);
+    colBuffer = NdBuffers.reuse(colBuffer, s.rows(), s.k());
+    NdBuffers.copyInto(im2col(floats(input), s), colBuffer);
     return colBuffer;
-  }
-
-  /** Bulk copy (one memcpy) of a Java array into a fresh, contiguous c-order array. */
-  private static void copyInto(float[] src, INDArray dst) {
-    if (dst.ordering() != 'c' || dst.length() != src.length || dst.offset() != 0) {
-      throw new IllegalStateException("destination must be a contiguous c-order array of " + src.length);
-    }
-    new FloatPointer(dst.data().addressPointer()).put(src, 0, src.length);
   }
 
   /** The array's values in row-major order, as a Java array. */

@@ -1,0 +1,38 @@
+package io.fednas.model;
+
+import java.util.Arrays;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Moves Java float arrays into ND4J arrays with one memcpy. {@code Nd4j.create(float[], ...)}
+ * copies element by element through the buffer's put(), which profiled as the largest single cost
+ * of a training step once convolutions were fast.
+ */
+public final class NdBuffers {
+  private NdBuffers() {}
+
+  /** Copies {@code src} into a contiguous, c-ordered, offset-0 float array of the same length. */
+  public static void copyInto(float[] src, INDArray dst) {
+    if (dst.ordering() != 'c' || dst.length() != src.length || dst.offset() != 0 || dst.dataType() != DataType.FLOAT) {
+      throw new IllegalStateException("destination must be a contiguous c-order float array of " + src.length);
+    }
+    new FloatPointer(dst.data().addressPointer()).put(src, 0, src.length);
+  }
+
+  /**
+   * A float array of the given shape outside any workspace: {@code reuse} itself when it already
+   * has that shape, else a new one. For buffers that a caller refills batch after batch.
+   */
+  public static INDArray reuse(INDArray reuse, long... shape) {
+    if (reuse != null && Arrays.equals(reuse.shape(), shape)) {
+      return reuse;
+    }
+    try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+      return Nd4j.createUninitializedDetached(DataType.FLOAT, shape);
+    }
+  }
+}
