@@ -46,8 +46,14 @@ final class Im2colConvolution implements ConvolutionHelper {
     }
   }
 
-  /** Installs the helper on every plain 2D convolution layer of the network. */
+  /**
+   * Installs the helper on every plain 2D convolution layer of the network, on the CPU backend
+   * only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
+   */
   static void install(MultiLayerNetwork net) {
+    if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
+      return;
+    }
     for (Layer layer : net.getLayers()) {
       if (layer.getClass() == ConvolutionLayer.class) {
         try {

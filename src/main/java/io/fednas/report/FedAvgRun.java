@@ -18,7 +18,6 @@ import io.fednas.model.NetworkBuilder;
 import io.fednas.model.ResourceCounter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -86,12 +85,9 @@ final class FedAvgRun {
           Progress.pct(last.testAccuracy()).trim(), last.round(), Progress.duration(wall),
           result.reachedTarget() ? " (target reached)" : "", dir.root()));
       return dir.root();
-    } catch (RuntimeException | IOException e) {
+    } catch (Exception e) { // Spark throws its checked SparkException undeclared
       writeFailure(dir, e, start);
-      if (e instanceof IOException io) {
-        throw new UncheckedIOException(io);
-      }
-      throw (RuntimeException) e;
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     } finally {
       if (spark != null) {
         spark.stop();
@@ -147,7 +143,8 @@ final class FedAvgRun {
       s.put("status", "failed");
       s.put("mode", cfg.mode());
       s.put("name", cfg.name());
-      s.put("error", String.valueOf(e.getMessage()));
+      io.fednas.FedNasException cause = FedNasJob.userError(e);
+      s.put("error", String.valueOf(cause != null ? cause.getMessage() : e.getMessage()));
       s.put("wall_seconds", (System.nanoTime() - start) / 1e9);
       dir.writeString("summary.json", JSON.writeValueAsString(s));
     } catch (RuntimeException | IOException ignored) {

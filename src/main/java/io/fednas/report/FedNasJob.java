@@ -36,14 +36,26 @@ public final class FedNasJob {
       FedNasConfig cfg = ConfigLoader.load(conf, overrides);
       new FedAvgRun(cfg, out).run(outputDir(cfg));
       return 0;
-    } catch (FedNasException e) {
-      err.println("error: " + e.getMessage());
-      return 2;
-    } catch (RuntimeException | Error e) {
+    } catch (Exception | Error e) { // Spark throws its checked SparkException undeclared
+      FedNasException userError = userError(e);
+      if (userError != null) {
+        err.println("error: " + userError.getMessage());
+        return 2;
+      }
       err.println("error: the job failed unexpectedly: " + e);
       e.printStackTrace(err);
       return 1;
     }
+  }
+
+  /** A FedNasException anywhere in the cause chain (Spark wraps those thrown inside tasks). */
+  static FedNasException userError(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof FedNasException f) {
+        return f;
+      }
+    }
+    return null;
   }
 
   static Path outputDir(FedNasConfig cfg) {

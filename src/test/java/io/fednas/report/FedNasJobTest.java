@@ -86,6 +86,19 @@ class FedNasJobTest {
   }
 
   @Test
+  void aRunThatFailsInsideATaskIsMarkedFailedAndLeavesNoModel() throws Exception {
+    JobRuns.Outcome o = JobRuns.run(tmp.resolve("diverged"), List.of("federated.rounds=2",
+        "federated.learningRate=100", "federated.momentum=0.99"));
+    assertEquals(2, o.exitCode(), o.err());
+    assertTrue(o.err().contains("error: client update has a non-finite or huge value"), o.err());
+    assertTrue(o.err().contains("lower federated.learningRate"), o.err());
+    JsonNode s = o.summary();
+    assertEquals("failed", s.get("status").asText());
+    assertTrue(s.get("error").asText().contains("training diverged"));
+    assertFalse(Files.exists(o.dir().resolve("model.zip")));
+  }
+
+  @Test
   void missingDatasetFailsBeforeAnyOutputIsWritten() {
     Path out = tmp.resolve("never");
     JobRuns.Outcome o = JobRuns.run(out, List.of("data.dir=" + tmp.resolve("no-data")));
