@@ -22,6 +22,61 @@ public record Architecture(String name, int channels, int height, int width, int
     ResourceCounter.shapes(channels, height, width, layers, name);
   }
 
+  /** Indices of the layers whose width (filters or units) search may narrow. */
+  public List<Integer> prunableLayers() {
+    java.util.ArrayList<Integer> out = new java.util.ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      if (layers.get(i).prunable()) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  /** The width (filters or units) of a prunable layer. */
+  public int width(int layer) {
+    LayerSpec l = layers.get(layer);
+    if (l instanceof LayerSpec.Conv c) {
+      return c.filters();
+    }
+    if (l instanceof LayerSpec.Dense d) {
+      return d.units();
+    }
+    throw new IllegalArgumentException("layer " + layer + " of " + name + " has no width");
+  }
+
+  /** The same architecture with one prunable layer set to {@code newWidth}. */
+  public Architecture withWidth(int layer, int newWidth) {
+    java.util.ArrayList<LayerSpec> copy = new java.util.ArrayList<>(layers);
+    LayerSpec l = layers.get(layer);
+    if (l instanceof LayerSpec.Conv c) {
+      copy.set(layer, new LayerSpec.Conv(newWidth, c.kernel(), c.stride(), c.same()));
+    } else if (l instanceof LayerSpec.Dense) {
+      copy.set(layer, new LayerSpec.Dense(newWidth));
+    } else {
+      throw new IllegalArgumentException("layer " + layer + " of " + name + " is not prunable");
+    }
+    return new Architecture(name, channels, height, width(), numClasses, copy);
+  }
+
+  /** Short form for logs and reports, e.g. "c20-p-c50-p-d500". */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (LayerSpec l : layers) {
+      if (sb.length() > 0) {
+        sb.append('-');
+      }
+      if (l instanceof LayerSpec.Conv c) {
+        sb.append('c').append(c.filters());
+      } else if (l instanceof LayerSpec.Dense d) {
+        sb.append('d').append(d.units());
+      } else {
+        sb.append('p');
+      }
+    }
+    return sb.toString();
+  }
+
   public String toJson() {
     try {
       return JSON.writeValueAsString(this);
