@@ -7,8 +7,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * NetAdapt's pruning step on trained weights: narrow one layer to its {@code width} filters (or
@@ -55,20 +54,22 @@ public final class WeightSurgery {
         continue; // pooling: no parameters
       }
       INDArray w = src.getParam(i + "_W");
-      INDArray b = src.getParam(i + "_b");
-      boolean conv = i < outputLayer && arch.layers().get(i) instanceof LayerSpec.Conv;
+      float[] wc = cOrder(w);
+      float[] bc = cOrder(src.getParam(i + "_b"));
+      long[] shape = w.shape();
+      boolean conv = shape.length == 4;
       if (i == layer) {
-        w = conv ? w.get(point4(kept, 0)) : w.get(NDArrayIndex.all(), NDArrayIndex.indices(longs(kept)));
-        b = b.get(NDArrayIndex.indices(longs(kept)));
+        // conv W [out, in, kH, kW]: keep output filters; dense W [in, out]: keep output columns
+        wc = conv ? select(wc, shape, 0, kept) : select(wc, shape, 1, kept);
+        bc = select(bc, new long[] {bc.length}, 0, kept);
       } else if (i == next) {
-        if (conv) {
-          w = w.get(point4(kept, 1));
-        } else {
-          w = w.get(NDArrayIndex.indices(longs(inputRows(arch, layer, kept))), NDArrayIndex.all());
-        }
+        // conv: keep input channels; dense: keep the input rows the kept channels feed
+        wc = conv ? select(wc, shape, 1, kept) : select(wc, shape, 0, inputRows(arch, layer, kept));
       }
-      dst.getParam(i + "_W").assign(w.reshape(dst.getParam(i + "_W").shape()));
-      dst.getParam(i + "_b").assign(b.reshape(dst.getParam(i + "_b").shape()));
+      INDArray dw = dst.getParam(i + "_W");
+      dw.assign(Nd4j.create(wc, dw.shape(), 'c'));
+      INDArray db = dst.getParam(i + "_b");
+      db.assign(Nd4j.create(bc, db.shape(), 'c'));
     }
     return dst.params().toFloatVector();
   }
@@ -103,14 +104,31 @@ public final class WeightSurgery {
     return rows.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  private static INDArrayIndex[] point4(int[] kept, int axis) {
-    INDArrayIndex[] idx = {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all()};
-    idx[axis] = NDArrayIndex.indices(longs(kept));
-    return idx;
+  /** The array's values in logical row-major order. */
+  private static float[] cOrder(INDArray a) {
+    return a.dup('c').reshape('c', new long[] {a.length()}).toFloatVector();
   }
 
-  private static long[] longs(int[] a) {
-    return Arrays.stream(a).asLongStream().toArray();
+  /** Keeps only the given indices along {@code axis} of a row-major array of {@code shape}. */
+  static float[] select(float[] a, long[] shape, int axis, int[] keep) {
+    int outer = 1;
+    for (int d = 0; d < axis; d++) {
+      outer *= (int) shape[d];
+    }
+    int inner = 1;
+    for (int d = axis + 1; d < shape.length; d++) {
+      inner *= (int) shape[d];
+    }
+    int n = (int) shape[axis];
+    float[] out = new float[outer * keep.length * inner];
+    int at = 0;
+    for (int o = 0; o < outer; o++) {
+      for (int k : keep) {
+        System.arraycopy(a, (o * n + k) * inner, out, at, inner);
+        at += inner;
+      }
+    }
+    return out;
   }
 
   static MultiLayerNetwork load(Architecture arch, float[] weights) {
