@@ -16,15 +16,16 @@ final class ClientTrainer {
 
   private ClientTrainer() {}
 
-  /** Trains in place of {@code weights}' copy and returns the new weights in {@code out[0]}. */
-  static ClientResult train(ClientShard shard, TrainingPlan plan, float[] globalWeights, int round, float[][] out) {
+  /** Trains model {@code modelId} from its global weights; returns the new weights in {@code out[0]}. */
+  static ClientResult train(ClientShard shard, int modelId, ModelState model, TrainingPlan plan, int round,
+      float[][] out) {
     long start = System.nanoTime();
-    MultiLayerNetwork net = NetworkCache.get(plan.arch(), plan.learningRate(), plan.momentum());
-    loadWeights(net, globalWeights);
+    MultiLayerNetwork net = NetworkCache.get(model.arch(), plan.learningRate(), plan.momentum());
+    loadWeights(net, model.weights());
     resetOptimizerState(net);
     int n = shard.trainSize();
     int d = shard.featureSize();
-    int k = plan.arch().numClasses();
+    int k = model.arch().numClasses();
     int[] order = new int[n];
     double lossSum = 0;
     long batches = 0;
@@ -54,7 +55,7 @@ final class ClientTrainer {
     }
     out[0] = net.params().toFloatVector();
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new ClientResult(shard.client(), n * plan.localEpochs(), lossSum, batches, seconds);
+    return new ClientResult(shard.client(), modelId, n * plan.localEpochs(), lossSum, batches, seconds);
   }
 
   static void loadWeights(MultiLayerNetwork net, float[] weights) {

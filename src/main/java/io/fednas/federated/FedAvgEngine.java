@@ -3,7 +3,6 @@ package io.fednas.federated;
 import io.fednas.config.DataConfig;
 import io.fednas.data.ClientPlan;
 import io.fednas.data.ImageSet;
-import io.fednas.model.Architecture;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,28 +51,52 @@ public final class FedAvgEngine implements AutoCloseable {
         train.pixelsAsFloats(v), train.labelsOf(v));
   }
 
-  /** One FedAvg round over the given sorted client ids; returns the new weights and client reports. */
-  public RoundUpdate trainRound(int round, float[] globalWeights, int[] sampled, TrainingPlan training) {
-    long total = 0;
-    for (int c : sampled) {
-      total += plan.train()[c].length;
+  /** One FedAvg round of a single model over the given sorted client ids. */
+  public RoundUpdate trainRound(int round, ModelState model, int[] sampled, TrainingPlan training) {
+    int[] modelOf = new int[sampled.length];
+    return trainRound(round, Map.of(0, model), sampled, modelOf, training).get(0);
+  }
+
+  /**
+   * One round in which each sampled client trains one of several models ({@code modelOf[i]} is the
+   * model of {@code sampled[i]}), all in the same stage. Each model's update is the FedAvg of its
+   * own clients, weighted by their sample counts. Per-model sums are merged on the executors, so
+   * the driver receives O(models x parameters).
+   */
+  public Map<Integer, RoundUpdate> trainRound(int round, Map<Integer, ModelState> models, int[] sampled,
+      int[] modelOf, TrainingPlan training) {
+    Map<Integer, Long> total = new HashMap<>();
+    Map<Integer, Integer> assignment = new HashMap<>();
+    for (int i = 0; i < sampled.length; i++) {
+      assignment.put(sampled[i], modelOf[i]);
+      total.merge(modelOf[i], (long) plan.train()[sampled[i]].length, Long::sum);
     }
     Map<Integer, Double> share = new HashMap<>();
-    for (int c : sampled) {
-      share.put(c, (double) plan.train()[c].length / total);
+    for (int i = 0; i < sampled.length; i++) {
+      share.put(sampled[i], (double) plan.train()[sampled[i]].length / total.get(modelOf[i]));
     }
-    Broadcast<float[]> weights = sc.broadcast(globalWeights);
+    Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
       return ClientsRdd.only(clients, sampled)
           .map(shard -> {
+            int id = assignment.get(shard.client());
             float[][] out = new float[1][];
-            ClientResult r = ClientTrainer.train(shard, training, weights.value(), round, out);
-            return RoundUpdate.of(out[0], share.get(shard.client()), r);
+            ClientResult r = ClientTrainer.train(shard, id, shipped.value().get(id), training, round, out);
+            Map<Integer, RoundUpdate> one = new HashMap<>();
+            one.put(id, RoundUpdate.of(out[0], share.get(shard.client()), r));
+            return one;
           })
-          .treeReduce(RoundUpdate::merge, 2);
+          .treeReduce(FedAvgEngine::mergeByModel, 2);
     } finally {
-      weights.destroy();
+      shipped.destroy();
     }
+  }
+
+  private static Map<Integer, RoundUpdate> mergeByModel(Map<Integer, RoundUpdate> a, Map<Integer, RoundUpdate> b) {
+    for (Map.Entry<Integer, RoundUpdate> e : b.entrySet()) {
+      a.merge(e.getKey(), e.getValue(), RoundUpdate::merge);
+    }
+    return a;
   }
 
   /** Whether any client holds out validation data. */
@@ -86,32 +109,54 @@ public final class FedAvgEngine implements AutoCloseable {
     return false;
   }
 
-  /** Validation of the weights on the hold-outs of the given clients, summed in client order. */
-  public EvalCounts validate(Architecture arch, float[] globalWeights, int[] clientIds, int batchSize) {
-    Broadcast<float[]> weights = sc.broadcast(globalWeights);
+  /** Validation of one model on the hold-outs of the given clients, summed in client order. */
+  public EvalCounts validate(ModelState model, int[] clientIds, int batchSize) {
+    return validate(Map.of(0, model), clientIds, batchSize).get(0);
+  }
+
+  /** Validation of several models on the same clients' hold-outs: each task scores every model. */
+  public Map<Integer, EvalCounts> validate(Map<Integer, ModelState> models, int[] clientIds, int batchSize) {
+    List<Integer> ids = new ArrayList<>(new java.util.TreeSet<>(models.keySet()));
+    Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
-      List<EvalCounts> parts = ClientsRdd.only(clients, clientIds)
-          .map(s -> ModelEvaluator.evaluate(arch, weights.value(), s.valX(), s.valY(), batchSize))
+      List<EvalCounts[]> parts = ClientsRdd.only(clients, clientIds)
+          .map(s -> {
+            EvalCounts[] out = new EvalCounts[ids.size()];
+            for (int i = 0; i < out.length; i++) {
+              ModelState m = shipped.value().get(ids.get(i));
+              out[i] = ModelEvaluator.evaluate(m.arch(), m.weights(), s.valX(), s.valY(), batchSize);
+            }
+            return out;
+          })
           .collect();
-      return sum(parts);
+      Map<Integer, EvalCounts> result = new HashMap<>();
+      for (int i = 0; i < ids.size(); i++) {
+        List<EvalCounts> column = new ArrayList<>();
+        for (EvalCounts[] p : parts) {
+          column.add(p[i]);
+        }
+        result.put(ids.get(i), sum(column));
+      }
+      return result;
     } finally {
-      weights.destroy();
+      shipped.destroy();
     }
   }
 
   /** Test-set evaluation, distributed over a fixed number of slices and summed in slice order. */
-  public EvalCounts test(Architecture arch, float[] globalWeights, int batchSize) {
-    Broadcast<float[]> weights = sc.broadcast(globalWeights);
+  public EvalCounts test(ModelState model, int batchSize) {
+    Broadcast<ModelState> shipped = sc.broadcast(model);
     try {
-      return sum(test.map(s -> ModelEvaluator.evaluate(arch, weights.value(), s.x(), s.y(), batchSize)).collect());
+      return sum(test.map(s -> ModelEvaluator.evaluate(shipped.value().arch(), shipped.value().weights(), s.x(), s.y(),
+          batchSize)).collect());
     } finally {
-      weights.destroy();
+      shipped.destroy();
     }
   }
 
   private static EvalCounts sum(List<EvalCounts> ordered) {
     EvalCounts total = EvalCounts.EMPTY;
-    for (EvalCounts e : new ArrayList<>(ordered)) {
+    for (EvalCounts e : ordered) {
       total = total.plus(e);
     }
     return total;

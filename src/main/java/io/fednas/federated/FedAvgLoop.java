@@ -33,7 +33,7 @@ public final class FedAvgLoop {
   public Result run(Architecture arch, float[] initial, CostLedger ledger, Consumer<RoundMetrics> onRound) {
     long forwardFlops = ResourceCounter.forwardFlops(arch);
     long params = ResourceCounter.params(arch);
-    TrainingPlan training = new TrainingPlan(arch, fed.localEpochs(), fed.batchSize(), fed.learningRate(),
+    TrainingPlan training = new TrainingPlan(fed.localEpochs(), fed.batchSize(), fed.learningRate(),
         fed.momentum(), seed);
     float[] weights = initial;
     List<RoundMetrics> history = new ArrayList<>();
@@ -41,7 +41,7 @@ public final class FedAvgLoop {
     for (int round = 1; round <= fed.rounds() && !reached; round++) {
       long t0 = System.nanoTime();
       int[] sampled = ClientSampler.sample(seed, round, fed.clients(), fed.clientsPerRound());
-      RoundUpdate update = engine.trainRound(round, weights, sampled, training);
+      RoundUpdate update = engine.trainRound(round, new ModelState(arch, weights), sampled, training);
       weights = update.averagedWeights();
       long t1 = System.nanoTime();
       double lossSum = 0;
@@ -55,10 +55,10 @@ public final class FedAvgLoop {
       }
       // no hold-out (data.validationFraction = 0): no validation stage
       EvalCounts val = engine.hasValidationData()
-          ? engine.validate(arch, weights, validationClients(round), eval.batchSize()) : EvalCounts.EMPTY;
+          ? engine.validate(new ModelState(arch, weights), validationClients(round), eval.batchSize()) : EvalCounts.EMPTY;
       boolean last = round == fed.rounds();
       EvalCounts test = (round % eval.testEvery() == 0 || last || fed.targetAccuracy() > 0)
-          ? engine.test(arch, weights, eval.batchSize()) : null;
+          ? engine.test(new ModelState(arch, weights), eval.batchSize()) : null;
       long t2 = System.nanoTime();
       reached = fed.targetAccuracy() > 0 && test != null && test.accuracy() >= fed.targetAccuracy();
       CostLedger.Totals cost = ledger.totals();

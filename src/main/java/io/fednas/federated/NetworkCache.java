@@ -12,7 +12,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * the broadcast weights into a cached one.
  */
 final class NetworkCache {
-  private static final int MAX_PER_THREAD = 4;
+  private static final int MAX_PER_THREAD = 16; // a search trains several candidates per stage
   private static final ThreadLocal<Map<String, MultiLayerNetwork>> CACHE = ThreadLocal.withInitial(
       () -> new LinkedHashMap<>(8, 0.75f, true) {
         @Override

@@ -13,6 +13,7 @@ import io.fednas.model.NetworkBuilder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
@@ -54,8 +55,8 @@ class FedAvgEngineTest {
 
   @Test
   void aRoundRunsOneTaskPerSampledClientAndAveragesByTheirSampleShares() {
-    float[] w0 = NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector();
-    TrainingPlan training = new TrainingPlan(arch, 1, 32, 0.05, 0, 7);
+    ModelState w0 = new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector());
+    TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
     try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2)) {
       int[] sampled = {4, 17, 33};
       stageTasks.clear();
@@ -85,13 +86,39 @@ class FedAvgEngineTest {
         maxDiff = Math.max(maxDiff, Math.abs(avg[i] - expected[i]));
       }
       assertTrue(maxDiff < 1e-6, "FedAvg differs from the weighted mean by " + maxDiff);
+      assertTrue(update.clients().stream().allMatch(r -> r.model() == 0));
       // the same round again gives the same bits
       assertArrayEquals(avg, engine.trainRound(1, w0, sampled, training).averagedWeights());
 
-      EvalCounts test = engine.test(arch, avg, 100);
+      EvalCounts test = engine.test(new ModelState(arch, avg), 100);
       assertEquals(500, test.count());
-      EvalCounts val = engine.validate(arch, avg, new int[] {0, 1, 2}, 100);
+      EvalCounts val = engine.validate(new ModelState(arch, avg), new int[] {0, 1, 2}, 100);
       assertEquals(plan.validation()[0].length + plan.validation()[1].length + plan.validation()[2].length, val.count());
+    }
+  }
+
+  @Test
+  void candidatesTrainedSideBySideInOneStageEqualEachTrainedAlone() {
+    Architecture narrow = arch.withWidth(4, 100);
+    Map<Integer, ModelState> models = Map.of(
+        0, new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector()),
+        1, new ModelState(narrow, NetworkBuilder.build(narrow, 2, 0.05, 0).params().toFloatVector()));
+    TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
+    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2)) {
+      int[] sampled = {2, 5, 9, 30};
+      int[] modelOf = {0, 1, 0, 1};
+      stageTasks.clear();
+      Map<Integer, RoundUpdate> both = engine.trainRound(3, models, sampled, modelOf, training);
+      assertEquals(List.of(4), stageTasks, "one stage, one task per client, for both candidates");
+      assertEquals(List.of(2, 9), both.get(0).clients().stream().map(ClientResult::client).toList());
+      assertEquals(List.of(5, 30), both.get(1).clients().stream().map(ClientResult::client).toList());
+      assertArrayEquals(engine.trainRound(3, models.get(0), new int[] {2, 9}, training).averagedWeights(),
+          both.get(0).averagedWeights());
+      assertArrayEquals(engine.trainRound(3, models.get(1), new int[] {5, 30}, training).averagedWeights(),
+          both.get(1).averagedWeights());
+      Map<Integer, EvalCounts> val = engine.validate(models, new int[] {1, 2}, 50);
+      assertEquals(val.get(0).count(), val.get(1).count());
+      assertEquals(engine.validate(models.get(1), new int[] {1, 2}, 50), val.get(1));
     }
   }
 }
