@@ -14,7 +14,9 @@ import java.util.Map;
  * every value is checked here, once, so the rest of the code can trust it.
  */
 public final class FedNasConfig {
-  public static final List<String> MODES = List.of("fedavg");
+  public static final List<String> MODES = List.of("fedavg", "baseline", "fednas");
+  public static final List<String> METRICS = List.of("flops", "params", "latency");
+  public static final List<String> SELECTIONS = List.of("accuracy", "drop-per-resource");
   public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10");
   public static final List<String> PARTITIONS = List.of("iid", "dirichlet", "shards");
   public static final List<String> ARCHS = List.of("lenet", "mcmahan-cnn", "vgg-small");
@@ -32,6 +34,7 @@ public final class FedNasConfig {
   private final String arch;
   private final FederatedConfig federated;
   private final EvalConfig eval;
+  private final SearchConfig search;
 
   FedNasConfig(Config raw, Path source) {
     this.raw = raw;
@@ -82,6 +85,37 @@ public final class FedNasConfig {
         r.intIn("eval.validationClients", 0, 10_000_000),
         r.intIn("eval.batchSize", 1, 1_000_000),
         r.intIn("eval.testPartitions", 1, 100_000));
+    boolean baseline = mode.equals("baseline");
+    int minRounds = r.intIn("search.minRounds", 1, 100_000);
+    int maxRounds = r.intIn("search.maxRounds", 1, 100_000);
+    if (maxRounds < minRounds) {
+      throw new ConfigError("search.maxRounds = " + maxRounds + " is below search.minRounds = " + minRounds);
+    }
+    search = new SearchConfig(
+        r.oneOf("search.metric", METRICS),
+        r.string("search.device"),
+        r.string("search.devicesDir"),
+        r.doubleIn("search.budgetRatio", 0.0, 1.0, false),
+        r.doubleIn("search.budgetAbsolute", 0.0, Double.MAX_VALUE, true),
+        r.doubleIn("search.initialReduction", 0.0, 1.0, false),
+        r.doubleIn("search.decay", 0.0, 1.0, false),
+        r.intIn("search.maxIterations", 1, 10_000),
+        r.intIn("search.minWidth", 1, 100_000),
+        r.intList("search.layers", 0, 10_000),
+        r.oneOf("search.selection", SELECTIONS),
+        r.intIn("search.baseRounds", 0, 1_000_000),
+        r.intIn("search.longTermRounds", 0, 1_000_000),
+        r.intIn("search.shortTermRounds", 1, 100_000),
+        !baseline && r.bool("search.parallelCandidates"),
+        !baseline && r.bool("search.tournament"),
+        !baseline && r.bool("search.dynamicRounds"),
+        r.intIn("search.rungRounds", 1, 100_000),
+        r.doubleIn("search.dropFraction", 0.0, 1.0, false),
+        r.doubleIn("search.protectMargin", 0.0, 1.0, true),
+        minRounds,
+        maxRounds,
+        r.doubleIn("search.closeMargin", 0.0, 1.0, true),
+        r.doubleIn("search.costlyDrop", 0.0, 1.0, true));
   }
 
   public String name() { return name; }
@@ -95,6 +129,8 @@ public final class FedNasConfig {
   public String arch() { return arch; }
   public FederatedConfig federated() { return federated; }
   public EvalConfig eval() { return eval; }
+  /** The search; in mode baseline its three FedNAS switches are off whatever the file says. */
+  public SearchConfig search() { return search; }
   /** The config file this came from, or null for defaults only. */
   public Path source() { return source; }
 
@@ -162,6 +198,21 @@ public final class FedNasConfig {
         throw bad(key, v, "an integer in [" + min + ", " + max + "]");
       }
       return v;
+    }
+
+    List<Integer> intList(String key, int min, int max) {
+      List<Integer> v;
+      try {
+        v = c.getIntList(key);
+      } catch (ConfigException.WrongType e) {
+        throw bad(key, shown(key), "a list of integers");
+      }
+      for (int x : v) {
+        if (x < min || x > max) {
+          throw bad(key, v, "integers in [" + min + ", " + max + "]");
+        }
+      }
+      return List.copyOf(v);
     }
 
     double doubleIn(String key, double min, double max, boolean minInclusive) {

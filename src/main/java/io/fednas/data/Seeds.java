@@ -14,6 +14,7 @@ public final class Seeds {
   public static final long INIT = 4;
   public static final long LOCAL_SHUFFLE = 5;
   public static final long VALIDATION_CLIENTS = 6;
+  public static final long CANDIDATE_ASSIGNMENT = 7;
 
   private Seeds() {}
 

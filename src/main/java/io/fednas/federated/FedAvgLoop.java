@@ -31,6 +31,15 @@ public final class FedAvgLoop {
   public record Result(float[] weights, List<RoundMetrics> rounds, boolean reachedTarget) {}
 
   public Result run(Architecture arch, float[] initial, CostLedger ledger, Consumer<RoundMetrics> onRound) {
+    return run(arch, initial, ledger, 1, fed.rounds(), fed.targetAccuracy(), onRound);
+  }
+
+  /**
+   * Rounds {@code firstRound .. firstRound + rounds - 1} (the round number seeds the client
+   * sampling, so phases of one run use distinct numbers); stops early at {@code targetAccuracy} > 0.
+   */
+  public Result run(Architecture arch, float[] initial, CostLedger ledger, int firstRound, int rounds,
+      double targetAccuracy, Consumer<RoundMetrics> onRound) {
     long forwardFlops = ResourceCounter.forwardFlops(arch);
     long params = ResourceCounter.params(arch);
     TrainingPlan training = new TrainingPlan(fed.localEpochs(), fed.batchSize(), fed.learningRate(),
@@ -38,7 +47,8 @@ public final class FedAvgLoop {
     float[] weights = initial;
     List<RoundMetrics> history = new ArrayList<>();
     boolean reached = false;
-    for (int round = 1; round <= fed.rounds() && !reached; round++) {
+    int lastRound = firstRound + rounds - 1;
+    for (int round = firstRound; round <= lastRound && !reached; round++) {
       long t0 = System.nanoTime();
       int[] sampled = ClientSampler.sample(seed, round, fed.clients(), fed.clientsPerRound());
       RoundUpdate update = engine.trainRound(round, new ModelState(arch, weights), sampled, training);
@@ -56,11 +66,11 @@ public final class FedAvgLoop {
       // no hold-out (data.validationFraction = 0): no validation stage
       EvalCounts val = engine.hasValidationData()
           ? engine.validate(new ModelState(arch, weights), validationClients(round), eval.batchSize()) : EvalCounts.EMPTY;
-      boolean last = round == fed.rounds();
-      EvalCounts test = (round % eval.testEvery() == 0 || last || fed.targetAccuracy() > 0)
+      boolean last = round == lastRound;
+      EvalCounts test = (round % eval.testEvery() == 0 || last || targetAccuracy > 0)
           ? engine.test(new ModelState(arch, weights), eval.batchSize()) : null;
       long t2 = System.nanoTime();
-      reached = fed.targetAccuracy() > 0 && test != null && test.accuracy() >= fed.targetAccuracy();
+      reached = targetAccuracy > 0 && test != null && test.accuracy() >= targetAccuracy;
       CostLedger.Totals cost = ledger.totals();
       RoundMetrics m = new RoundMetrics(round, sampled.length, samples, samples == 0 ? Double.NaN : lossSum / samples,
           val.accuracy(), val.meanLoss(),

@@ -34,7 +34,7 @@ public final class FedNasJob {
       Path conf = Path.of(args[0]);
       List<String> overrides = new ArrayList<>(List.of(args).subList(1, args.length));
       FedNasConfig cfg = ConfigLoader.load(conf, overrides);
-      new FedAvgRun(cfg, out).run(outputDir(cfg));
+      new JobRun(cfg, out).run(outputDir(cfg));
       return 0;
     } catch (Exception | Error e) { // Spark throws its checked SparkException undeclared
       FedNasException userError = userError(e);

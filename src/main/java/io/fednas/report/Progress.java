@@ -10,6 +10,7 @@ final class Progress {
   private final int rounds;
   private double elapsed;
 
+  /** {@code rounds}: the planned total, or 0 when unknown (a search sets its rounds as it goes). */
   Progress(PrintStream out, int rounds) {
     this.out = out;
     this.rounds = rounds;
@@ -17,12 +18,12 @@ final class Progress {
 
   void round(RoundMetrics m) {
     elapsed += m.roundSeconds();
-    double left = elapsed / m.round() * (rounds - m.round());
+    String of = rounds > 0 ? "/" + rounds : "";
+    String left = rounds > 0 ? "  left ~" + duration(elapsed / m.round() * (rounds - m.round())) : "";
     out.println(String.format(Locale.ROOT,
-        "round %3d/%d  test acc %s  val acc %s  train loss %.4f  %5.1fs  left ~%s  |  cost: %d trainings, %s train FLOPs, %s down, %s up",
-        m.round(), rounds, pct(m.testAccuracy()), pct(m.validationAccuracy()), m.trainLoss(), m.roundSeconds(),
-        duration(left), m.cumClientTrainings(), si(m.cumTrainFlops(), ""), si(m.cumBytesDown(), "B"),
-        si(m.cumBytesUp(), "B")));
+        "round %3d%s  test acc %s  val acc %s  train loss %.4f  %5.1fs%s  |  cost: %d trainings, %s train FLOPs, %s down, %s up",
+        m.round(), of, pct(m.testAccuracy()), pct(m.validationAccuracy()), m.trainLoss(), m.roundSeconds(),
+        left, m.cumClientTrainings(), si(m.cumTrainFlops(), ""), si(m.cumBytesDown(), "B"), si(m.cumBytesUp(), "B")));
     out.flush();
   }
 

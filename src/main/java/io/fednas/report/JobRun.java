@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fednas.config.FedNasConfig;
+import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
+import io.fednas.cost.DeviceProfile;
+import io.fednas.cost.ResourceMetric;
+import io.fednas.federated.ModelState;
+import io.fednas.search.CandidateGenerator;
+import io.fednas.search.SearchLoop;
 import io.fednas.data.ClientPlan;
 import io.fednas.data.Dataset;
 import io.fednas.data.Seeds;
@@ -27,15 +33,16 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One FedAvg run from a validated config to a complete run directory: data and partition first
- * (so bad input fails before Spark starts), then the rounds, then model, metrics and summary.
+ * One run from a validated config to a complete run directory: data, partition, device profile
+ * and budget first (so bad input fails before Spark starts), then FedAvg (mode fedavg) or the
+ * search (modes baseline and fednas), then model, metrics and summary.
  */
-final class FedAvgRun {
+final class JobRun {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private final FedNasConfig cfg;
   private final PrintStream out;
 
-  FedAvgRun(FedNasConfig cfg, PrintStream out) {
+  JobRun(FedNasConfig cfg, PrintStream out) {
     this.cfg = cfg;
     this.out = out;
   }
@@ -47,8 +54,19 @@ final class FedAvgRun {
     Architecture arch = Architectures.byName(cfg.arch(), data.train().channels(), data.train().height(),
         data.train().width(), data.numClasses());
     ClientPlan plan = ClientPlan.build(data.train(), cfg.data(), cfg.federated().clients(), cfg.seed());
+    boolean searching = !cfg.mode().equals("fedavg");
+    DeviceProfile device = searching ? DeviceProfile.load(Path.of(cfg.search().devicesDir()), cfg.search().device()) : null;
+    ResourceMetric metric = searching ? metricOf(device) : null;
+    if (searching) {
+      if (cfg.data().validationFraction() == 0) {
+        throw new io.fednas.FedNasException("mode " + cfg.mode() + " chooses candidates on validation data: "
+            + "data.validationFraction must be > 0");
+      }
+      SearchLoop.budget(cfg.search(), metric,
+          new CandidateGenerator(metric, cfg.search().layers(), cfg.search().minWidth()), arch);
+    }
     RunDirectory dir = RunDirectory.prepare(outputDir, cfg.overwrite());
-    Progress progress = new Progress(out, cfg.federated().rounds());
+    Progress progress = new Progress(out, searching ? 0 : cfg.federated().rounds());
     progress.line("run directory: " + dir.root());
     progress.line(String.format("%s: %d training / %d test samples, %d clients (%s), %d per round; %s, %,d parameters, %,d forward FLOPs",
         data.name(), data.train().size(), data.test().size(), plan.clients(), cfg.data().partition(),
@@ -66,19 +84,39 @@ final class FedAvgRun {
       float[] initial = NetworkBuilder.build(arch, Seeds.derive(cfg.seed(), Seeds.INIT), cfg.federated().learningRate(),
           cfg.federated().momentum()).params().toFloatVector();
       FedAvgLoop.Result result;
+      SearchLoop.Result searched = null;
+      Architecture finalArch = arch;
+      java.util.function.Consumer<RoundMetrics> onRound = m -> {
+        metrics.add(m);
+        dir.writeString("rounds.csv", metrics.csv());
+        progress.round(m);
+      };
       try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, cfg.eval().testPartitions())) {
-        result = new FedAvgLoop(engine, cfg.federated(), cfg.eval(), cfg.seed())
-            .run(arch, initial, ledger, m -> {
-              metrics.add(m);
-              dir.writeString("rounds.csv", metrics.csv());
-              progress.round(m);
-            });
+        FedAvgLoop fedavg = new FedAvgLoop(engine, cfg.federated(), cfg.eval(), cfg.seed());
+        if (!searching) {
+          result = fedavg.run(arch, initial, ledger, onRound);
+        } else {
+          SearchConfig s = cfg.search();
+          progress.line("base model: " + s.baseRounds() + " FedAvg rounds");
+          FedAvgLoop.Result base = fedavg.run(arch, initial, ledger, 1, Math.max(1, s.baseRounds()), 0, onRound);
+          RoundMetrics lastBase = base.rounds().get(base.rounds().size() - 1);
+          searched = new SearchLoop(engine, cfg.federated(), cfg.eval(), s, cfg.seed(), metric, device, ledger,
+              progress::line).run(new ModelState(arch, base.weights()), lastBase.validationAccuracy(), lastBase.round() + 1);
+          finalArch = searched.finalModel().arch();
+          dir.writeString("search.csv", SearchTable.csv(searched.curve()));
+          progress.line("long-term fine-tune: " + s.longTermRounds() + " FedAvg rounds of " + finalArch.describe());
+          result = fedavg.run(finalArch, searched.finalModel().weights(), ledger,
+              lastBase.round() + searched.rounds() + 1, Math.max(1, s.longTermRounds()), 0, onRound);
+        }
       }
-      saveModel(arch, result.weights(), dir.resolve("model.zip"));
+      saveModel(finalArch, result.weights(), dir.resolve("model.zip"));
       dir.writeString("client_cost.csv", clientCostCsv(ledger));
       metrics.writeParquet(spark, dir.resolve("rounds.parquet"));
       double wall = (System.nanoTime() - start) / 1e9;
-      ObjectNode summary = summary("completed", arch, result, ledger, wall, dir, sc);
+      ObjectNode summary = summary("completed", finalArch, result, ledger, wall, dir, sc);
+      if (searched != null) {
+        SearchTable.addToSummary(summary, searched, arch, metric);
+      }
       dir.writeString("summary.json", JSON.writeValueAsString(summary));
       RoundMetrics last = result.rounds().get(result.rounds().size() - 1);
       progress.line(String.format("done: test accuracy %s after %d rounds in %s%s; results in %s",
@@ -131,6 +169,14 @@ final class FedAvgRun {
     env.put("fednas_version", Versions.FEDNAS);
     env.put("java_version", System.getProperty("java.version"));
     return s;
+  }
+
+  private ResourceMetric metricOf(DeviceProfile device) {
+    return switch (cfg.search().metric()) {
+      case "params" -> new ResourceMetric.Params();
+      case "latency" -> new ResourceMetric.Latency(device);
+      default -> new ResourceMetric.Flops();
+    };
   }
 
   private static Double nullIfNaN(double v) {

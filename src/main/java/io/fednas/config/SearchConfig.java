@@ -1,0 +1,31 @@
+package io.fednas.config;
+
+import java.io.Serializable;
+import java.util.List;
+
+/** The NetAdapt search and FedNAS's three switches (all off: the straightforward baseline). */
+public record SearchConfig(
+    String metric,
+    String device,
+    String devicesDir,
+    double budgetRatio,
+    double budgetAbsolute,
+    double initialReduction,
+    double decay,
+    int maxIterations,
+    int minWidth,
+    List<Integer> layers,
+    String selection,
+    int baseRounds,
+    int longTermRounds,
+    int shortTermRounds,
+    boolean parallelCandidates,
+    boolean tournament,
+    boolean dynamicRounds,
+    int rungRounds,
+    double dropFraction,
+    double protectMargin,
+    int minRounds,
+    int maxRounds,
+    double closeMargin,
+    double costlyDrop) implements Serializable {}

@@ -1,0 +1,60 @@
+package io.fednas.report;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fednas.cost.ResourceMetric;
+import io.fednas.model.Architecture;
+import io.fednas.model.ResourceCounter;
+import io.fednas.search.IterationRecord;
+import io.fednas.search.SearchLoop;
+import java.util.List;
+import java.util.Locale;
+
+/** search.csv (one row per iteration: the trade-off curve) and the search part of summary.json. */
+final class SearchTable {
+  private SearchTable() {}
+
+  static String csv(List<IterationRecord> curve) {
+    StringBuilder sb = new StringBuilder("iteration,target,candidates,dropped,chosen_layer,chosen_width,architecture,"
+        + "resource,params,flops,validation_accuracy,short_term_rounds,rounds_reason,cum_train_flops,cum_bytes,"
+        + "cum_client_trainings,cum_device_seconds\n");
+    for (IterationRecord r : curve) {
+      sb.append(String.format(Locale.ROOT, "%d,%.6g,%d,%s,%d,%d,%s,%.6g,%d,%d,%.6f,%d,\"%s\",%d,%d,%d,%.6g%n",
+          r.iteration(), r.target(), r.candidates(), r.dropped().toString().replace(", ", ";").replace(",", ";"),
+          r.chosenLayer(), r.chosenWidth(), r.architecture(), r.resource(), r.params(), r.flops(),
+          r.validationAccuracy(), r.shortTermRounds(), r.roundsReason().replace("\"", "'"), r.cumTrainFlops(),
+          r.cumBytes(), r.cumClientTrainings(), r.cumDeviceSeconds()));
+    }
+    return sb.toString();
+  }
+
+  static void addToSummary(ObjectNode summary, SearchLoop.Result r, Architecture base, ResourceMetric metric) {
+    ObjectNode s = summary.putObject("search");
+    s.put("metric", metric.unit());
+    s.put("base_resource", metric.of(base));
+    s.put("base_params", ResourceCounter.params(base));
+    s.put("base_flops", ResourceCounter.forwardFlops(base));
+    s.put("final_resource", metric.of(r.finalModel().arch()));
+    s.put("final_architecture", r.finalModel().arch().describe());
+    s.put("iterations", r.curve().size() - 1);
+    ArrayNode rounds = s.putArray("rounds_per_iteration");
+    r.curve().stream().skip(1).forEach(i -> rounds.add(i.shortTermRounds()));
+    s.put("short_term_rounds", r.rounds());
+    s.put("candidates_trained", r.candidatesTrained());
+    s.put("candidates_dropped", r.candidatesDropped());
+    s.put("simulated_device_seconds", r.deviceSeconds());
+    ArrayNode curve = summary.putArray("tradeoff_curve");
+    for (IterationRecord i : r.curve()) {
+      ObjectNode p = curve.addObject();
+      p.put("iteration", i.iteration());
+      p.put("architecture", i.architecture());
+      p.put("resource", i.resource());
+      p.put("params", i.params());
+      p.put("flops", i.flops());
+      p.put("validation_accuracy", i.validationAccuracy());
+      p.put("cum_train_flops", i.cumTrainFlops());
+      p.put("cum_bytes", i.cumBytes());
+      p.put("cum_client_trainings", i.cumClientTrainings());
+    }
+  }
+}

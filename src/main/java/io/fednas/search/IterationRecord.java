@@ -1,0 +1,27 @@
+package io.fednas.search;
+
+import java.util.List;
+
+/**
+ * One NetAdapt iteration as reported: the target, the candidates and their fate, the chosen model,
+ * the short-term rounds with the schedule's reason, and the cumulative client cost afterwards.
+ * Iteration 0 is the base model.
+ */
+public record IterationRecord(
+    int iteration,
+    double target,
+    int candidates,
+    List<Integer> dropped,
+    int chosenLayer,
+    int chosenWidth,
+    String architecture,
+    double resource,
+    long params,
+    long flops,
+    double validationAccuracy,
+    int shortTermRounds,
+    String roundsReason,
+    long cumTrainFlops,
+    long cumBytes,
+    long cumClientTrainings,
+    double cumDeviceSeconds) {}
