@@ -43,6 +43,13 @@ final class SearchTable {
     s.put("candidates_trained", r.candidatesTrained());
     s.put("candidates_dropped", r.candidatesDropped());
     s.put("simulated_device_seconds", r.deviceSeconds());
+    // the search phase alone: base training and the long-term fine-tune are the same for every variant
+    IterationRecord first = r.curve().get(0);
+    IterationRecord last = r.curve().get(r.curve().size() - 1);
+    ObjectNode phase = s.putObject("client_cost");
+    phase.put("train_flops", last.cumTrainFlops() - first.cumTrainFlops());
+    phase.put("bytes", last.cumBytes() - first.cumBytes());
+    phase.put("client_trainings", last.cumClientTrainings() - first.cumClientTrainings());
     ArrayNode curve = summary.putArray("tradeoff_curve");
     for (IterationRecord i : r.curve()) {
       ObjectNode p = curve.addObject();
