@@ -36,6 +36,9 @@ final class Im2colConvolution implements ConvolutionHelper {
   private static final Field HELPER_FIELD;
   /** The im2col matrix, reused across minibatches of the same size (a helper serves one layer of one network). */
   private INDArray colBuffer;
+  /** The patch index of {@link #indexShape}. */
+  private int[] index;
+  private Shape indexShape;
 
   static {
     try {
@@ -91,16 +94,16 @@ final class Im2colConvolution implements ConvolutionHelper {
     if (unsupported(dilation, format)) {
       return null;
     }
-    Shape s = new Shape(input, weights, kernel, strides, pad, convolutionMode);
+    Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
     INDArray col = columns(input, s);
-    INDArray w2d = weights.reshape('c', new long[] {s.outC, s.k()});
+    INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
     INDArray z2d = col.mmul(w2d.transpose());
     if (bias != null) {
-      z2d.addiRowVector(bias.reshape(new long[] {1, s.outC}));
+      z2d.addiRowVector(bias.reshape(new long[] {1, s.outC()}));
     }
     INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, weights.dataType(),
-        new long[] {s.mb, s.outC, s.outH, s.outW}, 'c');
-    z.assign(z2d.reshape('c', new long[] {s.mb, s.outH, s.outW, s.outC}).permute(0, 3, 1, 2));
+        new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, 'c');
+    z.assign(z2d.reshape('c', new long[] {s.mb(), s.outH(), s.outW(), s.outC()}).permute(0, 3, 1, 2));
     return z;
   }
 
@@ -112,22 +115,22 @@ final class Im2colConvolution implements ConvolutionHelper {
     if (unsupported(dilation, format)) {
       throw new UnsupportedOperationException("im2col convolution supports NCHW without dilation only");
     }
-    Shape s = new Shape(input, weights, kernel, strides, pad, convolutionMode);
+    Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
     INDArray col = columns(input, s);
     // delta is dL/dz in [mb, outC, outH, outW]; rows of col are (b, y, x): match that order
-    INDArray dz2d = delta.permute(0, 2, 3, 1).dup('c').reshape('c', new long[] {s.rows(), s.outC});
+    INDArray dz2d = delta.permute(0, 2, 3, 1).dup('c').reshape('c', new long[] {s.rows(), s.outC()});
     INDArray dw2d = dz2d.transpose().mmul(col);
-    weightGradView.assign(dw2d.reshape('c', new long[] {s.outC, s.inC, s.kH, s.kW}));
+    weightGradView.assign(dw2d.reshape('c', new long[] {s.outC(), s.inC(), s.kH(), s.kW()}));
     Gradient g = new DefaultGradient();
     if (biasGradView != null && bias != null) {
       biasGradView.assign(dz2d.sum(0).reshape(biasGradView.shape()));
       g.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
     }
     g.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
-    INDArray dcol = dz2d.mmul(weights.reshape('c', new long[] {s.outC, s.k()}));
-    float[] dx = col2im(floats(dcol), s);
+    INDArray dcol = dz2d.mmul(weights.reshape('c', new long[] {s.outC(), s.k()}));
+    float[] dx = col2im(floats(dcol), indexFor(s), s.inputLength());
     INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(),
-        new long[] {s.mb, s.inC, s.inH, s.inW}, 'c');
+        new long[] {s.mb(), s.inC(), s.inH(), s.inW()}, 'c');
     NdBuffers.copyInto(dx, epsNext);
     return new Pair<>(g, epsNext);
   }
@@ -140,7 +143,7 @@ final class Im2colConvolution implements ConvolutionHelper {
   /** im2col of the input into the reused buffer. */
   private INDArray columns(INDArray input, Shape s) {
     colBuffer = NdBuffers.reuse(colBuffer, s.rows(), s.k());
-    NdBuffers.copyInto(im2col(floats(input), s), colBuffer);
+    NdBuffers.copyInto(im2col(floats(input), indexFor(s)), colBuffer);
     return colBuffer;
   }
 
@@ -149,102 +152,77 @@ final class Im2colConvolution implements ConvolutionHelper {
     return a.reshape('c', new long[] {a.length()}).toFloatVector();
   }
 
-  /** Rows (b, y, x), columns (c, i, j): the patch under each output position, zero outside the input. */
-  static float[] im2col(float[] x, Shape s) {
+  /**
+   * For each element of the im2col matrix (rows (b, y, x), columns (c, i, j)), the input element
+   * it holds, or -1 where the patch lies in the padding. One map serves both directions.
+   */
+  static int[] patchIndex(Shape s) {
     int k = s.k();
-    float[] col = new float[s.rows() * k];
+    int[] index = new int[s.rows() * k];
     int row = 0;
-    for (int b = 0; b < s.mb; b++) {
-      for (int y = 0; y < s.outH; y++) {
-        for (int xo = 0; xo < s.outW; xo++, row++) {
-          int base = row * k;
-          int q = 0;
-          for (int c = 0; c < s.inC; c++) {
-            int plane = (b * s.inC + c) * s.inH;
-            for (int i = 0; i < s.kH; i++) {
-              int iy = y * s.sH - s.pH + i;
-              if (iy < 0 || iy >= s.inH) {
-                q += s.kW; // zeros: col is freshly allocated
-                continue;
-              }
-              int rowStart = (plane + iy) * s.inW;
-              for (int j = 0; j < s.kW; j++, q++) {
-                int ix = xo * s.sW - s.pW + j;
-                if (ix >= 0 && ix < s.inW) {
-                  col[base + q] = x[rowStart + ix];
-                }
+    for (int b = 0; b < s.mb(); b++) {
+      for (int y = 0; y < s.outH(); y++) {
+        for (int xo = 0; xo < s.outW(); xo++, row++) {
+          int q = row * k;
+          for (int c = 0; c < s.inC(); c++) {
+            int plane = (b * s.inC() + c) * s.inH();
+            for (int i = 0; i < s.kH(); i++) {
+              int iy = y * s.sH() - s.pH() + i;
+              for (int j = 0; j < s.kW(); j++, q++) {
+                int ix = xo * s.sW() - s.pW() + j;
+                index[q] = iy >= 0 && iy < s.inH() && ix >= 0 && ix < s.inW() ? (plane + iy) * s.inW() + ix : -1;
               }
             }
           }
         }
       }
     }
+    return index;
+  }
+
+  /** The patch index of this shape, rebuilt only when the shape changes. */
+  private int[] indexFor(Shape s) {
+    if (!s.equals(indexShape)) {
+      index = patchIndex(s);
+      indexShape = s;
+    }
+    return index;
+  }
+
+  /** Gathers the patches: the im2col matrix of {@code x}. */
+  static float[] im2col(float[] x, int[] index) {
+    float[] col = new float[index.length];
+    for (int q = 0; q < index.length; q++) {
+      int src = index[q];
+      if (src >= 0) {
+        col[q] = x[src];
+      }
+    }
     return col;
   }
 
-  /** The adjoint of {@link #im2col}: sums each patch gradient back onto the input positions. */
-  static float[] col2im(float[] dcol, Shape s) {
-    int k = s.k();
-    float[] dx = new float[s.mb * s.inC * s.inH * s.inW];
-    int row = 0;
-    for (int b = 0; b < s.mb; b++) {
-      for (int y = 0; y < s.outH; y++) {
-        for (int xo = 0; xo < s.outW; xo++, row++) {
-          int base = row * k;
-          int q = 0;
-          for (int c = 0; c < s.inC; c++) {
-            int plane = (b * s.inC + c) * s.inH;
-            for (int i = 0; i < s.kH; i++) {
-              int iy = y * s.sH - s.pH + i;
-              if (iy < 0 || iy >= s.inH) {
-                q += s.kW;
-                continue;
-              }
-              int rowStart = (plane + iy) * s.inW;
-              for (int j = 0; j < s.kW; j++, q++) {
-                int ix = xo * s.sW - s.pW + j;
-                if (ix >= 0 && ix < s.inW) {
-                  dx[rowStart + ix] += dcol[base + q];
-                }
-              }
-            }
-          }
-        }
+  /** The adjoint of {@link #im2col}: sums each patch gradient back onto its input element. */
+  static float[] col2im(float[] dcol, int[] index, int inputLength) {
+    float[] dx = new float[inputLength];
+    for (int q = 0; q < index.length; q++) {
+      int dst = index[q];
+      if (dst >= 0) {
+        dx[dst] += dcol[q];
       }
     }
     return dx;
   }
 
   /** The sizes of one convolution call. */
-  static final class Shape {
-    final int mb;
-    final int inC;
-    final int inH;
-    final int inW;
-    final int outC;
-    final int kH;
-    final int kW;
-    final int sH;
-    final int sW;
-    final int pH;
-    final int pW;
-    final int outH;
-    final int outW;
+  record Shape(int mb, int inC, int inH, int inW, int outC, int kH, int kW, int sH, int sW, int pH, int pW,
+      int outH, int outW) {
 
-    Shape(INDArray input, INDArray weights, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
-      mb = (int) input.size(0);
-      inC = (int) input.size(1);
-      inH = (int) input.size(2);
-      inW = (int) input.size(3);
-      outC = (int) weights.size(0);
-      kH = kernel[0];
-      kW = kernel[1];
-      sH = strides[0];
-      sW = strides[1];
-      pH = pad[0];
-      pW = pad[1];
-      outH = outSize(inH, kH, sH, pH, mode);
-      outW = outSize(inW, kW, sW, pW, mode);
+    static Shape of(INDArray input, INDArray weights, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
+      int inH = (int) input.size(2);
+      int inW = (int) input.size(3);
+      return new Shape((int) input.size(0), (int) input.size(1), inH, inW, (int) weights.size(0), kernel[0], kernel[1],
+          strides[0], strides[1], pad[0], pad[1], outSize(inH, kernel[0], strides[0], pad[0], mode),
+          outSize(inW, kernel[1], strides[1], pad[1], mode));
     }
 
     int k() {
@@ -253,6 +231,10 @@ final class Im2colConvolution implements ConvolutionHelper {
 
     int rows() {
       return mb * outH * outW;
+    }
+
+    int inputLength() {
+      return mb * inC * inH * inW;
     }
   }
 }
