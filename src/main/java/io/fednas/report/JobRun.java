@@ -98,7 +98,7 @@ final class JobRun {
         } else {
           SearchConfig s = cfg.search();
           progress.line("base model: " + s.baseRounds() + " FedAvg rounds");
-          FedAvgLoop.Result base = fedavg.run(arch, initial, ledger, 1, Math.max(1, s.baseRounds()), 0, onRound);
+          FedAvgLoop.Result base = fedavg.run(arch, initial, ledger, 1, s.baseRounds(), 0, onRound);
           RoundMetrics lastBase = base.rounds().get(base.rounds().size() - 1);
           searched = new SearchLoop(engine, cfg.federated(), cfg.eval(), s, cfg.seed(), metric, device, ledger,
               progress::line).run(new ModelState(arch, base.weights()), lastBase.validationAccuracy(), lastBase.round() + 1);
@@ -106,7 +106,7 @@ final class JobRun {
           dir.writeString("search.csv", SearchTable.csv(searched.curve()));
           progress.line("long-term fine-tune: " + s.longTermRounds() + " FedAvg rounds of " + finalArch.describe());
           result = fedavg.run(finalArch, searched.finalModel().weights(), ledger,
-              lastBase.round() + searched.rounds() + 1, Math.max(1, s.longTermRounds()), 0, onRound);
+              lastBase.round() + searched.rounds() + 1, s.longTermRounds(), 0, onRound);
         }
       }
       saveModel(finalArch, result.weights(), dir.resolve("model.zip"));
@@ -146,7 +146,7 @@ final class JobRun {
     s.put("test_accuracy", last.testAccuracy());
     s.put("test_loss", last.testLoss());
     s.put("validation_accuracy", nullIfNaN(last.validationAccuracy()));
-    s.put("rounds", rounds.size());
+    s.put("rounds", last.round()); // round numbers run on through every phase of a search
     s.put("reached_target", result.reachedTarget());
     s.put("wall_seconds", wall);
     CostLedger.Totals t = ledger.totals();

@@ -38,6 +38,8 @@ class SearchJobTest {
       double base = search.get("base_resource").asDouble();
       assertTrue(search.get("final_resource").asDouble() <= 0.6 * base, o.out());
       assertTrue(search.get("iterations").asInt() >= 1);
+      // rounds counts every phase: 2 base + the short-term rounds + 1 long-term
+      assertEquals(2 + search.get("short_term_rounds").asInt() + 1, s.get("rounds").asInt());
       // the trade-off curve shrinks at every iteration and the final model is the last point
       JsonNode curve = s.get("tradeoff_curve");
       for (int i = 1; i < curve.size(); i++) {
