@@ -3,6 +3,7 @@ package io.fednas.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fednas.FedNasException;
 import io.fednas.config.FedNasConfig;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -59,7 +61,7 @@ final class JobRun {
     ResourceMetric metric = searching ? metricOf(device) : null;
     if (searching) {
       if (cfg.data().validationFraction() == 0) {
-        throw new io.fednas.FedNasException("mode " + cfg.mode() + " chooses candidates on validation data: "
+        throw new FedNasException("mode " + cfg.mode() + " chooses candidates on validation data: "
             + "data.validationFraction must be > 0");
       }
       SearchLoop.budget(cfg.search(), metric,
@@ -86,7 +88,7 @@ final class JobRun {
       FedAvgLoop.Result result;
       SearchLoop.Result searched = null;
       Architecture finalArch = arch;
-      java.util.function.Consumer<RoundMetrics> onRound = m -> {
+      Consumer<RoundMetrics> onRound = m -> {
         metrics.add(m);
         dir.writeString("rounds.csv", metrics.csv());
         progress.round(m);
@@ -189,7 +191,7 @@ final class JobRun {
       s.put("status", "failed");
       s.put("mode", cfg.mode());
       s.put("name", cfg.name());
-      io.fednas.FedNasException cause = FedNasJob.userError(e);
+      FedNasException cause = FedNasJob.userError(e);
       s.put("error", String.valueOf(cause != null ? cause.getMessage() : e.getMessage()));
       s.put("wall_seconds", (System.nanoTime() - start) / 1e9);
       dir.writeString("summary.json", JSON.writeValueAsString(s));
