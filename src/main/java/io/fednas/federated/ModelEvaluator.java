@@ -7,6 +7,9 @@ import io.fednas.model.NdBuffers;
 
 /** Accuracy and cross-entropy of given weights on flat features, in minibatches. Runs in a task. */
 final class ModelEvaluator {
+  /** The feature buffer of this executor thread, refilled batch after batch. */
+  private static final ThreadLocal<INDArray[]> BATCH = ThreadLocal.withInitial(() -> new INDArray[1]);
+
   private ModelEvaluator() {}
 
   static EvalCounts evaluate(Architecture arch, float[] weights, float[] x, int[] y, int batchSize) {
@@ -23,9 +26,10 @@ final class ModelEvaluator {
       int bs = Math.min(batchSize, y.length - from);
       float[] xb = new float[bs * d];
       System.arraycopy(x, from * d, xb, 0, bs * d);
-      INDArray features = NdBuffers.reuse(null, bs, d);
-      NdBuffers.copyInto(xb, features);
-      INDArray out = net.output(features, false);
+      INDArray[] buffer = BATCH.get();
+      buffer[0] = NdBuffers.reuse(buffer[0], bs, d);
+      NdBuffers.copyInto(xb, buffer[0]);
+      INDArray out = net.output(buffer[0], false);
       float[] p = out.reshape(bs * (long) k).toFloatVector();
       for (int i = 0; i < bs; i++) {
         int label = y[from + i];
