@@ -2,6 +2,8 @@
 # Expects the working directory to be the project root.
 
 ensure_built() {
+  # a caller that brings its own classpath (the -Pgpu one, a test's) builds nothing here
+  [ -n "${FEDNAS_CLASSPATH:-}" ] && return 0
   local stale=0
   if [ ! -f target/classes/io/fednas/report/FedNasJob.class ] || [ ! -f target/classpath.txt ]; then
     stale=1
@@ -17,5 +19,6 @@ ensure_built() {
 }
 
 fednas_classpath() {
+  if [ -n "${FEDNAS_CLASSPATH:-}" ]; then echo "$FEDNAS_CLASSPATH"; return; fi
   echo "target/classes:$(cat target/classpath.txt)"
 }

@@ -10,19 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole job on real MNIST and real local Spark: outputs, determinism, and bad input. */
 class FedNasJobTest {
   @TempDir Path tmp;
-
-  private static float[] modelWeights(Path dir) throws Exception {
-    MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(dir.resolve("model.zip").toFile(), false);
-    return net.params().toFloatVector();
-  }
 
   @Test
   void aSmallRunLeavesACompleteRunDirectoryAndIsDeterministicAcrossExecutorCounts() throws Exception {
@@ -68,7 +61,7 @@ class FedNasJobTest {
     } finally {
       spark.stop();
     }
-    float[] weightsA = modelWeights(a.dir());
+    float[] weightsA = JobRuns.modelWeights(a.dir());
     assertEquals(431_080, weightsA.length);
     assertTrue(a.out().contains("round   3/3"), a.out());
     try (var files = Files.list(a.dir())) {
@@ -82,7 +75,7 @@ class FedNasJobTest {
     assertEquals(0, c.exitCode(), c.err());
     assertEquals(JobRuns.metricsWithoutTimes(a.dir()), JobRuns.metricsWithoutTimes(b.dir()));
     assertEquals(JobRuns.metricsWithoutTimes(a.dir()), JobRuns.metricsWithoutTimes(c.dir()));
-    assertArrayEquals(weightsA, modelWeights(c.dir()));
+    assertArrayEquals(weightsA, JobRuns.modelWeights(c.dir()));
   }
 
   @Test

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
 
 /** Runs the real job in this JVM on a small slice of real MNIST, for tests. */
 final class JobRuns {
@@ -38,6 +40,12 @@ final class JobRuns {
     int code = FedNasJob.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), dir);
+  }
+
+  /** The final model's weights. */
+  static float[] modelWeights(Path dir) throws Exception {
+    MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(dir.resolve("model.zip").toFile(), false);
+    return net.params().toFloatVector();
   }
 
   /** rounds.csv without the wall-time columns, which differ from run to run. */

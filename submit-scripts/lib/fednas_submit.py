@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""The one place that builds FedNAS-Spark's spark-submit command.
+
+Used by submit-standalone.sh, submit-yarn.sh and submit-k8s.sh (through main()) and by the
+Airflow DAG (through plan()), so a search scheduled from Airflow is submitted exactly as one
+started by hand. Python standard library only.
+
+A preset (conf/cluster/*.properties) holds `key = value` lines:
+  master, deploy-mode, num-executors, executor-cores, executor-memory, driver-memory,
+  driver-cores, total-executor-cores, queue, name  -> spark-submit options
+  spark.*                                          -> --conf
+  fednas.jar              the application jar (a local path, or local:// hdfs:// s3a:// ... as is)
+  fednas.javacpp.maxBytes, fednas.javacpp.maxPhysicalBytes
+                          ND4J off-heap limits, passed to the driver and executor JVMs
+  fednas.ompThreads       native threads per task (OMP_NUM_THREADS on the executors)
+  fednas.dataDir          data.dir for the job when the command line does not set it
+  fednas.gpu.perExecutor, fednas.gpu.perTask, fednas.gpu.discoveryScript
+                          GPU scheduling (Spark resource scheduling); needs the -Pgpu jar
+Later presets override earlier ones; an unknown key is an error naming the file and line.
+"""
+import argparse
+import glob
+import os
+import shlex
+import socket
+import sys
+import xml.etree.ElementTree as ElementTree
+from urllib.parse import urlparse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAIN_CLASS = "io.fednas.report.FedNasJob"
+SUBMIT_OPTIONS = ("master", "deploy-mode", "num-executors", "executor-cores", "executor-memory",
+                  "driver-memory", "driver-cores", "total-executor-cores", "queue", "name")
+FEDNAS_KEYS = ("fednas.jar", "fednas.javacpp.maxBytes", "fednas.javacpp.maxPhysicalBytes",
+               "fednas.ompThreads", "fednas.dataDir", "fednas.gpu.perExecutor", "fednas.gpu.perTask",
+               "fednas.gpu.discoveryScript")
+REMOTE_SCHEMES = ("local", "hdfs", "s3a", "s3", "gs", "abfs", "abfss", "http", "https", "file")
+CONNECT_TIMEOUT_S = 3.0
+
+
+class SubmitError(Exception):
+    """A problem found before anything is launched; the message says which."""
+
+
+def read_preset(path):
+    """Reads one preset file into an ordered dict, failing on unknown keys with file:line."""
+    if not os.path.isfile(path):
+        raise SubmitError(f"preset file not found: {path}")
+    values = {}
+    with open(path, encoding="utf-8") as f:
+        for number, raw in enumerate(f, start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if "=" not in line:
+                raise SubmitError(f"{path}:{number}: expected 'key = value', got: {line}")
+            key, value = (part.strip() for part in line.split("=", 1))
+            if not (key in SUBMIT_OPTIONS or key in FEDNAS_KEYS or key.startswith("spark.")):
+                raise SubmitError(f"{path}:{number}: unknown key '{key}' (allowed: {', '.join(SUBMIT_OPTIONS)},"
+                                  f" spark.*, {', '.join(FEDNAS_KEYS)})")
+            values[key] = os.path.expandvars(value)
+    return values
+
+
+def jvm_flags():
+    """The Java 17 flags every JVM of the job needs: .mvn/jvm.config is their one home."""
+    with open(os.path.join(ROOT, ".mvn", "jvm.config"), encoding="utf-8") as f:
+        return f.read().split()
+
+
+def default_jar():
+    jars = sorted(glob.glob(os.path.join(ROOT, "target", "fednas-spark-*-dist.jar")))
+    return jars[-1] if jars else os.path.join(ROOT, "target", "fednas-spark-dist.jar (not built)")
+
+
+def plan(presets, conf_file, overrides=(), master=None, deploy_mode=None, jar=None, extra_conf=()):
+    """What to submit, as data: options, Spark properties, files, the application and its arguments."""
+    os.environ.setdefault("FEDNAS_HOME", ROOT)
+    preset = {}
+    for path in presets:
+        preset.update(read_preset(path))
+    for kv in extra_conf:
+        key, _, value = kv.partition("=")
+        preset[key] = value
+    options = {k: preset[k] for k in SUBMIT_OPTIONS if k in preset}
+    if master:
+        options["master"] = master
+    if deploy_mode:
+        options["deploy-mode"] = deploy_mode
+    if "master" not in options:
+        raise SubmitError("no master: give --master (e.g. spark://host:7077) or set 'master' in the preset")
+    options.setdefault("deploy-mode", "client")
+    options.setdefault("name", "fednas-" + os.path.splitext(os.path.basename(conf_file))[0])
+    cluster_mode = options["deploy-mode"] == "cluster"
+
+    java_opts = jvm_flags()
+    if "fednas.javacpp.maxBytes" in preset:
+        java_opts.append("-Dorg.bytedeco.javacpp.maxbytes=" + preset["fednas.javacpp.maxBytes"])
+    if "fednas.javacpp.maxPhysicalBytes" in preset:
+        java_opts.append("-Dorg.bytedeco.javacpp.maxphysicalbytes=" + preset["fednas.javacpp.maxPhysicalBytes"])
+    conf = {
+        "spark.driver.extraJavaOptions": " ".join(java_opts),
+        "spark.executor.extraJavaOptions": " ".join(java_opts),
+        "spark.executorEnv.OMP_NUM_THREADS": preset.get("fednas.ompThreads", "1"),
+    }
+    if "fednas.gpu.perExecutor" in preset:
+        conf["spark.executor.resource.gpu.amount"] = preset["fednas.gpu.perExecutor"]
+        conf["spark.task.resource.gpu.amount"] = preset.get("fednas.gpu.perTask", "1")
+        conf["spark.executor.resource.gpu.discoveryScript"] = preset.get(
+            "fednas.gpu.discoveryScript", os.path.join(ROOT, "submit-scripts", "gpu", "discover-gpus.sh"))
+    conf.update({k: v for k, v in preset.items() if k.startswith("spark.")})
+
+    # In cluster mode the driver runs on a cluster node: ship the config and the device profiles
+    # (--files puts them in the driver's working directory) and point the job at them there.
+    devices = sorted(glob.glob(os.path.join(ROOT, "conf", "devices", "*.conf")))
+    files = [conf_file] + (devices if cluster_mode else [])
+    args = [os.path.basename(conf_file) if cluster_mode else conf_file]
+    if cluster_mode and not any(o.startswith("search.devicesDir=") for o in overrides):
+        args.append("search.devicesDir=.")
+    if not any(o.startswith("data.dir=") for o in overrides):
+        args.append("data.dir=" + preset.get("fednas.dataDir", os.path.join(ROOT, "datasets")))
+    args.extend(overrides)
+    return {
+        "options": options,
+        "conf": conf,
+        "files": files,
+        "java_class": MAIN_CLASS,
+        "application": jar or preset.get("fednas.jar") or default_jar(),
+        "application_args": args,
+        "driver_java_opts": java_opts,
+    }
+
+
+def submit_args(p):
+    """The spark-submit arguments of a plan, in a stable order."""
+    argv = []
+    for key in SUBMIT_OPTIONS:
+        if key in p["options"]:
+            argv += ["--" + key, p["options"][key]]
+    for key in sorted(p["conf"]):
+        argv += ["--conf", f"{key}={p['conf'][key]}"]
+    argv += ["--files", ",".join(p["files"]), "--class", p["java_class"], p["application"]]
+    return argv + p["application_args"]
+
+
+def launcher(p):
+    """$SPARK_HOME/bin/spark-submit when there is a Spark distribution, else SparkSubmit from the
+    project's own classpath (the driver then runs in that JVM, so it gets the flags directly)."""
+    spark_home = os.environ.get("SPARK_HOME")
+    if spark_home:
+        return [os.path.join(spark_home, "bin", "spark-submit")]
+    classpath = os.environ.get("FEDNAS_CLASSPATH")
+    if not classpath:
+        cp_file = os.path.join(ROOT, "target", "classpath.txt")
+        if not os.path.isfile(cp_file):
+            raise SubmitError("no SPARK_HOME and no project classpath: run 'mvn compile' or set SPARK_HOME")
+        with open(cp_file, encoding="utf-8") as f:
+            classpath = f.read().strip()
+    memory = p["options"].get("driver-memory", "4g")
+    return [os.environ.get("JAVA", "java")] + p["driver_java_opts"] + [
+        "-Xmx" + memory, "-Dlog4j2.configurationFile=" + os.path.join(ROOT, "conf", "log4j2.properties"),
+        "-cp", classpath, "org.apache.spark.deploy.SparkSubmit"]
+
+
+def is_local_path(uri):
+    scheme = urlparse(uri).scheme
+    return scheme == "" or scheme not in REMOTE_SCHEMES
+
+
+def check_reachable(host, port, what):
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as e:
+        raise SubmitError(f"{what} {host}:{port} is not reachable ({e.strerror or e}); is it running?")
+
+
+def yarn_resource_manager():
+    conf_dir = os.environ.get("YARN_CONF_DIR") or os.environ.get("HADOOP_CONF_DIR")
+    if not conf_dir:
+        raise SubmitError("master 'yarn' needs HADOOP_CONF_DIR or YARN_CONF_DIR (the cluster's yarn-site.xml)")
+    site = os.path.join(conf_dir, "yarn-site.xml")
+    if not os.path.isfile(site):
+        raise SubmitError(f"master 'yarn': no yarn-site.xml in {conf_dir}")
+    props = {p.findtext("name"): p.findtext("value") for p in ElementTree.parse(site).getroot().iter("property")}
+    address = props.get("yarn.resourcemanager.address") or (props.get("yarn.resourcemanager.hostname", "0.0.0.0") + ":8032")
+    host, _, port = address.rpartition(":")
+    return host, int(port)
+
+
+def preflight(p):
+    """Everything that can be checked before launching, so a bad submit fails in seconds and
+    starts no process."""
+    for key, value in list(p["options"].items()) + list(p["conf"].items()) + [("application", p["application"])]:
+        if "${" in value:
+            raise SubmitError(f"{key} = {value}: the environment variable it names is not set")
+    for f in p["files"]:
+        if not os.path.isfile(f):
+            raise SubmitError(f"config file not found: {f}")
+    app = p["application"]
+    if is_local_path(app) and not os.path.isfile(app):
+        raise SubmitError(f"application jar not found: {app} (build it: mvn -Pdist package -DskipTests)")
+    master = p["options"]["master"]
+    if master.startswith("spark://"):
+        for hostport in master[len("spark://"):].split(","):
+            host, _, port = hostport.rpartition(":")
+            check_reachable(host, int(port), "Spark master")
+    elif master.startswith("k8s://"):
+        url = urlparse(master[len("k8s://"):] if "://" in master[len("k8s://"):] else "https://" + master[len("k8s://"):])
+        check_reachable(url.hostname, url.port or 443, "Kubernetes API server")
+    elif master == "yarn":
+        host, port = yarn_resource_manager()
+        check_reachable(host, port, "YARN resource manager")
+    elif not master.startswith("local"):
+        raise SubmitError(f"unsupported master '{master}' (spark://, yarn, k8s:// or local[...])")
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog=os.environ.get("FEDNAS_SUBMIT_NAME", "fednas_submit.py"),
+                                     description="Submit a FedNAS-Spark run with spark-submit.")
+    parser.add_argument("--preset", action="append", default=[], help="conf/cluster/*.properties (repeatable)")
+    parser.add_argument("--master")
+    parser.add_argument("--deploy-mode", choices=("client", "cluster"))
+    parser.add_argument("--jar", help="application jar (default: the preset's fednas.jar or target/*-dist.jar)")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Spark property or preset key, overriding the presets")
+    parser.add_argument("--dry-run", action="store_true", help="print the command and exit")
+    parser.add_argument("config", help="the job's config file (HOCON)")
+    parser.add_argument("overrides", nargs="*", help="job config overrides key=value")
+    a = parser.parse_args(argv)
+    try:
+        p = plan(a.preset, a.config, a.overrides, a.master, a.deploy_mode, a.jar, a.conf)
+        if a.dry_run:
+            print(shlex.join(launcher_or_placeholder(p) + submit_args(p)))
+            return 0
+        preflight(p)
+        command = launcher(p) + submit_args(p)
+    except SubmitError as e:
+        print(f"{parser.prog}: {e}", file=sys.stderr)
+        return 2
+    sys.stdout.flush()
+    os.execvp(command[0], command)  # replaces this process: no wrapper left behind
+
+
+def launcher_or_placeholder(p):
+    try:
+        return launcher(p)
+    except SubmitError:
+        return ["spark-submit"]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
