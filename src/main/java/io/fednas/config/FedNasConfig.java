@@ -2,6 +2,7 @@ package io.fednas.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import java.util.Map;
  * every value is checked here, once, so the rest of the code can trust it.
  */
 public final class FedNasConfig {
-  public static final List<String> MODES = List.of("fedavg", "baseline", "fednas");
+  public static final List<String> MODES = List.of("fedavg", "baseline", "fednas", "centralized");
   public static final List<String> METRICS = List.of("flops", "params", "latency");
   public static final List<String> SELECTIONS = List.of("accuracy", "drop-per-resource");
   public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10");
@@ -36,7 +37,8 @@ public final class FedNasConfig {
   private final EvalConfig eval;
   private final SearchConfig search;
 
-  FedNasConfig(Config raw, Path source) {
+  FedNasConfig(Config given, Path source) {
+    Config raw = pooledIfCentralized(given);
     this.raw = raw;
     this.source = source;
     Reader r = new Reader(raw);
@@ -85,7 +87,8 @@ public final class FedNasConfig {
         r.intIn("eval.validationClients", 0, 10_000_000),
         r.intIn("eval.batchSize", 1, 1_000_000),
         r.intIn("eval.testPartitions", 1, 100_000));
-    boolean baseline = mode.equals("baseline");
+    // the centralized reference runs the baseline's loop, on pooled data (see ConfigLoader)
+    boolean baseline = mode.equals("baseline") || mode.equals("centralized");
     int minRounds = r.intIn("search.minRounds", 1, 100_000);
     int maxRounds = r.intIn("search.maxRounds", 1, 100_000);
     if (maxRounds < minRounds) {
@@ -103,6 +106,7 @@ public final class FedNasConfig {
         r.intIn("search.minWidth", 1, 100_000),
         r.intList("search.layers", 0, 10_000),
         r.oneOf("search.selection", SELECTIONS),
+        r.string("search.baseModel"),
         r.intIn("search.baseRounds", 1, 1_000_000),
         r.intIn("search.longTermRounds", 1, 1_000_000),
         r.intIn("search.shortTermRounds", 1, 100_000),
@@ -118,6 +122,36 @@ public final class FedNasConfig {
         r.doubleIn("search.costlyDrop", 0.0, 1.0, true));
   }
 
+  /**
+   * Mode centralized pools the training set: IID shards, {@code centralized.workers} of them trained
+   * in parallel per round and averaged (data-parallel training), every shard's hold-out validating.
+   * Applied before validation, so config.conf shows what actually ran.
+   */
+  private static Config pooledIfCentralized(Config merged) {
+    if (!"centralized".equals(merged.getValue("mode").unwrapped())) {
+      return merged;
+    }
+    Reader r = new Reader(merged);
+    int shards = r.intIn("centralized.shards", 1, 1_000_000);
+    int workers = r.intIn("centralized.workers", 1, 1_000_000);
+    if (workers > shards) {
+      throw new ConfigError("centralized.workers = " + workers + " exceeds centralized.shards = " + shards);
+    }
+    return ConfigFactory.parseMap(Map.of(
+        "data.partition", "iid",
+        "federated.clients", shards,
+        "federated.clientsPerRound", workers,
+        "eval.validationClients", 0)).withFallback(merged);
+  }
+
+  /** One resolved value as text, e.g. {@code value("search.baseRounds")}; for scripts. */
+  public String value(String key) {
+    if (!raw.hasPath(key)) {
+      throw new ConfigError("unknown config key '" + key + "'");
+    }
+    return String.valueOf(raw.getValue(key).unwrapped());
+  }
+
   public String name() { return name; }
   public String mode() { return mode; }
   public long seed() { return seed; }
@@ -129,7 +163,7 @@ public final class FedNasConfig {
   public String arch() { return arch; }
   public FederatedConfig federated() { return federated; }
   public EvalConfig eval() { return eval; }
-  /** The search; in mode baseline its three FedNAS switches are off whatever the file says. */
+  /** The search; in modes baseline and centralized its three FedNAS switches are off whatever the file says. */
   public SearchConfig search() { return search; }
   /** The config file this came from, or null for defaults only. */
   public Path source() { return source; }

@@ -16,6 +16,7 @@ public record SearchConfig(
     int minWidth,
     List<Integer> layers,
     String selection,
+    String baseModel,
     int baseRounds,
     int longTermRounds,
     int shortTermRounds,

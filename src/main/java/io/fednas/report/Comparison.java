@@ -42,27 +42,52 @@ public final class Comparison {
     System.out.print(table);
   }
 
+  /**
+   * One row per variant: final model, test accuracy and its gap to the baseline and to the
+   * centralized reference, client cost of the search phase and of the whole run (the shared base
+   * model excluded when it was loaded), and the baseline's cost divided by the variant's.
+   */
   static String table(Map<String, JsonNode> runs) {
     JsonNode base = runs.get("baseline");
+    JsonNode central = runs.get("centralized");
     StringBuilder sb = new StringBuilder(
-        "| variant | final FLOPs | test acc | search client FLOPs | search bytes | search trainings | device s | wall s |"
-            + " FLOPs ratio | bytes ratio |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        "| variant | final FLOPs | test acc | vs baseline | vs centralized | search client FLOPs | search bytes"
+            + " | search trainings | run client FLOPs | run bytes | device s | wall s | search FLOPs ratio"
+            + " | search bytes ratio | run FLOPs ratio | run bytes ratio |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Map.Entry<String, JsonNode> e : runs.entrySet()) {
       JsonNode s = e.getValue();
       JsonNode search = s.get("search");
       JsonNode cost = search.get("client_cost");
-      String flopsRatio = "";
-      String bytesRatio = "";
-      if (base != null) {
-        JsonNode b = base.get("search").get("client_cost");
-        flopsRatio = String.format(Locale.ROOT, "%.1fx", b.get("train_flops").asDouble() / cost.get("train_flops").asDouble());
-        bytesRatio = String.format(Locale.ROOT, "%.1fx", b.get("bytes").asDouble() / cost.get("bytes").asDouble());
+      JsonNode run = s.get("client_cost");
+      double runBytes = run.get("bytes_down").asDouble() + run.get("bytes_up").asDouble();
+      boolean pooled = e.getKey().equals("centralized"); // workers on pooled data, not clients
+      String[] ratios = {"", "", "", ""};
+      if (base != null && !pooled) {
+        JsonNode bc = base.get("search").get("client_cost");
+        JsonNode br = base.get("client_cost");
+        ratios[0] = ratio(bc.get("train_flops").asDouble(), cost.get("train_flops").asDouble());
+        ratios[1] = ratio(bc.get("bytes").asDouble(), cost.get("bytes").asDouble());
+        ratios[2] = ratio(br.get("train_flops").asDouble(), run.get("train_flops").asDouble());
+        ratios[3] = ratio(br.get("bytes_down").asDouble() + br.get("bytes_up").asDouble(), runBytes);
       }
-      sb.append(String.format(Locale.ROOT, "| %s | %,d | %.4f | %.3g | %.3g | %d | %.1f | %.0f | %s | %s |%n",
-          e.getKey(), s.get("final_model").get("flops").asLong(), s.get("test_accuracy").asDouble(),
+      double acc = s.get("test_accuracy").asDouble();
+      sb.append(String.format(Locale.ROOT,
+          "| %s | %,d | %.4f | %s | %s | %.3g | %.3g | %d | %.3g | %.3g | %.1f | %.0f | %s | %s | %s | %s |%n",
+          e.getKey(), s.get("final_model").get("flops").asLong(), acc, gap(acc, base), gap(acc, central),
           cost.get("train_flops").asDouble(), cost.get("bytes").asDouble(), cost.get("client_trainings").asLong(),
-          search.get("simulated_device_seconds").asDouble(), s.get("wall_seconds").asDouble(), flopsRatio, bytesRatio));
+          run.get("train_flops").asDouble(), runBytes, search.get("simulated_device_seconds").asDouble(),
+          s.get("wall_seconds").asDouble(), ratios[0], ratios[1], ratios[2], ratios[3]));
     }
     return sb.toString();
+  }
+
+  private static String ratio(double baseline, double variant) {
+    return String.format(Locale.ROOT, "%.1fx", baseline / variant);
+  }
+
+  /** Test accuracy minus the reference's, in points. */
+  private static String gap(double acc, JsonNode reference) {
+    return reference == null ? "" : String.format(Locale.ROOT, "%+.2f pt", 100 * (acc - reference.get("test_accuracy").asDouble()));
   }
 }

@@ -16,7 +16,8 @@ import java.util.List;
  * fix (the message says which), 1 for anything else.
  */
 public final class FedNasJob {
-  static final String USAGE = "usage: FedNasJob CONFIG_FILE [key=value ...]   (keys: see docs/CONFIG.md)";
+  static final String USAGE = "usage: FedNasJob CONFIG_FILE [key=value ...]   (keys: see docs/CONFIG.md)\n"
+      + "       FedNasJob --get KEY CONFIG_FILE [key=value ...]   (print one resolved value, for scripts)";
 
   private FedNasJob() {}
 
@@ -29,6 +30,9 @@ public final class FedNasJob {
     if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
       (args.length == 0 ? err : out).println(USAGE);
       return args.length == 0 ? 2 : 0;
+    }
+    if (args[0].equals("--get")) {
+      return printValue(args, out, err);
     }
     try {
       Path conf = Path.of(args[0]);
@@ -45,6 +49,21 @@ public final class FedNasJob {
       err.println("error: the job failed unexpectedly: " + e);
       e.printStackTrace(err);
       return 1;
+    }
+  }
+
+  private static int printValue(String[] args, PrintStream out, PrintStream err) {
+    if (args.length < 3) {
+      err.println(USAGE);
+      return 2;
+    }
+    try {
+      FedNasConfig cfg = ConfigLoader.load(Path.of(args[2]), List.of(args).subList(3, args.length));
+      out.println(cfg.value(args[1]));
+      return 0;
+    } catch (FedNasException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
     }
   }
 

@@ -57,6 +57,11 @@ final class JobRun {
         data.train().width(), data.numClasses());
     ClientPlan plan = ClientPlan.build(data.train(), cfg.data(), cfg.federated().clients(), cfg.seed());
     boolean searching = !cfg.mode().equals("fedavg");
+    ModelState loadedBase = searching && !cfg.search().baseModel().isEmpty()
+        ? PreviousRun.baseModel(cfg.search().baseModel(), data) : null;
+    if (loadedBase != null) {
+      arch = loadedBase.arch();
+    }
     DeviceProfile device = searching ? DeviceProfile.load(Path.of(cfg.search().devicesDir()), cfg.search().device()) : null;
     ResourceMetric metric = searching ? metricOf(device) : null;
     if (searching) {
@@ -99,19 +104,35 @@ final class JobRun {
           result = fedavg.run(arch, initial, ledger, onRound);
         } else {
           SearchConfig s = cfg.search();
-          progress.line("base model: " + s.baseRounds() + " FedAvg rounds");
-          FedAvgLoop.Result base = fedavg.run(arch, initial, ledger, 1, s.baseRounds(), 0, onRound);
-          RoundMetrics lastBase = base.rounds().get(base.rounds().size() - 1);
-          searched = new SearchLoop(engine, cfg.federated(), cfg.eval(), s, cfg.seed(), metric, device, ledger,
-              progress::line).run(new ModelState(arch, base.weights()), lastBase.validationAccuracy(), lastBase.round() + 1);
+          SearchLoop search = new SearchLoop(engine, cfg.federated(), cfg.eval(), s, cfg.seed(), metric, device, ledger,
+              progress::line);
+          ModelState base;
+          double baseValidation;
+          int baseRounds;
+          if (loadedBase != null) {
+            base = loadedBase;
+            baseValidation = search.validationAccuracy(base);
+            baseRounds = 0;
+            progress.line(String.format("base model: %s from %s, val acc %.4f", arch.describe(), s.baseModel(),
+                baseValidation));
+          } else {
+            progress.line("base model: " + s.baseRounds() + " FedAvg rounds");
+            FedAvgLoop.Result trained = fedavg.run(arch, initial, ledger, 1, s.baseRounds(), 0, onRound);
+            RoundMetrics lastBase = trained.rounds().get(trained.rounds().size() - 1);
+            base = new ModelState(arch, trained.weights());
+            baseValidation = lastBase.validationAccuracy();
+            baseRounds = lastBase.round();
+          }
+          searched = search.run(base, baseValidation, baseRounds + 1);
           finalArch = searched.finalModel().arch();
           dir.writeString("search.csv", SearchTable.csv(searched.curve()));
           progress.line("long-term fine-tune: " + s.longTermRounds() + " FedAvg rounds of " + finalArch.describe());
           result = fedavg.run(finalArch, searched.finalModel().weights(), ledger,
-              lastBase.round() + searched.rounds() + 1, s.longTermRounds(), 0, onRound);
+              baseRounds + searched.rounds() + 1, s.longTermRounds(), 0, onRound);
         }
       }
       saveModel(finalArch, result.weights(), dir.resolve("model.zip"));
+      dir.writeString(PreviousRun.ARCHITECTURE_FILE, finalArch.toJson());
       dir.writeString("client_cost.csv", clientCostCsv(ledger));
       metrics.writeParquet(spark, dir.resolve("rounds.parquet"));
       double wall = (System.nanoTime() - start) / 1e9;

@@ -274,6 +274,11 @@ public final class SearchLoop {
     return new double[] {s.get(0), s.size() > 1 ? s.get(1) : Double.NaN};
   }
 
+  /** A model's score as the search sees it: accuracy on the validation clients that score every candidate. */
+  public double validationAccuracy(ModelState model) {
+    return engine.validate(model, validationClients(), eval.batchSize()).accuracy();
+  }
+
   private int[] validationClients() {
     int n = eval.validationClients() == 0 ? fed.clients() : Math.min(eval.validationClients(), fed.clients());
     // the same clients score every candidate of the search, so scores compare like with like

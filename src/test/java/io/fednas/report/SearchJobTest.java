@@ -61,6 +61,45 @@ class SearchJobTest {
   }
 
   @Test
+  void aSearchStartsFromAPreviousRunsModelAndTheCentralizedReferenceSearchesOnPooledData() throws Exception {
+    JobRuns.Outcome trained = JobRuns.run(tmp.resolve("trained"), List.of());
+    assertEquals(0, trained.exitCode(), trained.err());
+
+    JobRuns.Outcome fromBase = JobRuns.run(tmp.resolve("from-base"),
+        with("mode=fednas", "search.baseModel=" + trained.dir()));
+    assertEquals(0, fromBase.exitCode(), fromBase.err());
+    JsonNode s = fromBase.summary();
+    // no base rounds: only the short-term and long-term rounds ran
+    assertEquals(s.get("search").get("short_term_rounds").asInt() + 1, s.get("rounds").asInt(), fromBase.out());
+    assertTrue(fromBase.out().contains("base model: c20-p-c50-p-d500 from " + trained.dir()), fromBase.out());
+    assertEquals(trained.summary().get("final_model").get("flops").asDouble(),
+        s.get("search").get("base_resource").asDouble());
+
+    JobRuns.Outcome central = JobRuns.run(tmp.resolve("centralized"),
+        with("mode=centralized", "search.baseModel=" + trained.dir(), "centralized.shards=4", "centralized.workers=2"));
+    assertEquals(0, central.exitCode(), central.err());
+    assertEquals("centralized", central.summary().get("mode").asText());
+    String resolved = Files.readString(central.dir().resolve("config.conf"));
+    for (String line : List.of("partition=iid", "clients=4", "clientsPerRound=2", "validationClients=0")) {
+      assertTrue(resolved.lines().anyMatch(l -> l.strip().equals(line)), line + " not in\n" + resolved);
+    }
+    JsonNode cs = central.summary().get("search");
+    assertTrue(cs.get("final_resource").asDouble() <= 0.6 * cs.get("base_resource").asDouble());
+    assertEquals(0, cs.get("candidates_dropped").asInt(), "the reference runs the baseline's loop");
+    // every round trains the 2 workers' shards
+    List<String> rounds = Files.readAllLines(central.dir().resolve("rounds.csv"));
+    assertTrue(rounds.stream().skip(1).allMatch(r -> r.split(",")[1].equals("2")), rounds.toString());
+
+    JobRuns.Outcome missing = JobRuns.run(tmp.resolve("missing"),
+        with("mode=fednas", "search.baseModel=" + tmp.resolve("nowhere")));
+    assertEquals(2, missing.exitCode());
+    assertTrue(missing.err().contains("not a completed run directory"), missing.err());
+    JobRuns.Outcome tooMany = JobRuns.run(tmp.resolve("bad-workers"), with("mode=centralized", "centralized.workers=11"));
+    assertEquals(2, tooMany.exitCode());
+    assertTrue(tooMany.err().contains("centralized.workers = 11 exceeds centralized.shards = 10"), tooMany.err());
+  }
+
+  @Test
   void badSearchInputFailsBeforeAnyTraining() {
     String[][] cases = {
         {"search.budgetRatio=1.0", "already meets the budget"},
