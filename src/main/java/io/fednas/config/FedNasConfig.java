@@ -141,7 +141,10 @@ public final class FedNasConfig {
         "data.partition", "iid",
         "federated.clients", shards,
         "federated.clientsPerRound", workers,
-        "eval.validationClients", 0)).withFallback(merged);
+        "eval.validationClients", 0,
+        "search.baseRounds", r.intIn("centralized.baseRounds", 1, 1_000_000),
+        "search.shortTermRounds", r.intIn("centralized.shortTermRounds", 1, 100_000),
+        "search.longTermRounds", r.intIn("centralized.longTermRounds", 1, 1_000_000))).withFallback(merged);
   }
 
   /** One resolved value as text, e.g. {@code value("search.baseRounds")}; for scripts. */

@@ -21,6 +21,7 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class FedAvgEngine implements AutoCloseable {
   private final JavaSparkContext sc;
+  private String phase = "fednas";
   private final ClientPlan plan;
   private final Broadcast<ClientPlan> planBroadcast;
   private final JavaRDD<ClientShard> clients;
@@ -75,6 +76,7 @@ public final class FedAvgEngine implements AutoCloseable {
     for (int i = 0; i < sampled.length; i++) {
       share.put(sampled[i], (double) plan.train()[sampled[i]].length / total.get(modelOf[i]));
     }
+    describe(String.format("round %d: train %s on %d clients", round, modelNames(models), sampled.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
       return ClientsRdd.only(clients, sampled)
@@ -117,6 +119,7 @@ public final class FedAvgEngine implements AutoCloseable {
   /** Validation of several models on the same clients' hold-outs: each task scores every model. */
   public Map<Integer, EvalCounts> validate(Map<Integer, ModelState> models, int[] clientIds, int batchSize) {
     List<Integer> ids = new ArrayList<>(new java.util.TreeSet<>(models.keySet()));
+    describe(String.format("validate %s on %d clients", modelNames(models), clientIds.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
       List<EvalCounts[]> parts = ClientsRdd.only(clients, clientIds)
@@ -145,6 +148,7 @@ public final class FedAvgEngine implements AutoCloseable {
 
   /** Test-set evaluation, distributed over a fixed number of slices and summed in slice order. */
   public EvalCounts test(ModelState model, int batchSize) {
+    describe("test " + model.arch().describe());
     Broadcast<ModelState> shipped = sc.broadcast(model);
     try {
       return sum(test.map(s -> ModelEvaluator.evaluate(shipped.value().arch(), shipped.value().weights(), s.x(), s.y(),
@@ -160,6 +164,27 @@ public final class FedAvgEngine implements AutoCloseable {
       total = total.plus(e);
     }
     return total;
+  }
+
+  /**
+   * What the run is doing now ("search iteration 3", say): the Spark UI shows the run's name, the
+   * phase, the round and the models as each job's group and description.
+   */
+  public void phase(String runName, String phase) {
+    this.phase = runName + ": " + phase;
+  }
+
+  private void describe(String what) {
+    sc.setJobGroup(phase, phase + ": " + what, false);
+  }
+
+  private static String modelNames(Map<Integer, ModelState> models) {
+    if (models.size() == 1) {
+      return models.values().iterator().next().arch().describe();
+    }
+    StringBuilder sb = new StringBuilder(models.size() + " candidates");
+    models.forEach((id, m) -> sb.append(sb.indexOf("[") < 0 ? " [" : ", ").append(id).append(' ').append(m.arch().describe()));
+    return sb.append(']').toString();
   }
 
   @Override

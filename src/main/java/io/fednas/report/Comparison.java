@@ -5,7 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.fednas.charts.Chart;
+import io.fednas.charts.Series;
+import io.fednas.charts.SvgChart;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -35,26 +40,81 @@ public final class Comparison {
     }
     ObjectNode all = JobRun.JSON.createObjectNode();
     runs.forEach(all::set);
-    RunDirectory dir = RunDirectory.prepare(out, true);
+    RunDirectory dir = RunDirectory.existing(out); // it holds the variants' run directories
     dir.writeString("comparison.json", JobRun.JSON.writeValueAsString(all));
     String table = table(runs);
     dir.writeString("comparison.md", table);
+    Map<String, Path> runDirs = new LinkedHashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String[] kv = args[i].split("=", 2);
+      runDirs.put(kv[0], Path.of(kv[1]));
+    }
+    html(dir, table, runs, runDirs);
     System.out.print(table);
+    System.out.println("comparison: " + dir.resolve("comparison.html"));
+  }
+
+  /** comparison.html: the table, the variants' trade-off curves and final results, accuracy per round. */
+  static void html(RunDirectory dir, String table, Map<String, JsonNode> runs, Map<String, Path> runDirs)
+      throws IOException {
+    HtmlReport r = HtmlReport.empty();
+    r.section("Variants", "Each variant's final model and client cost; ratios are the baseline's cost divided by "
+        + "the variant's. Search cost counts the short-term fine-tuning of the candidates; run cost adds the "
+        + "long-term fine-tune (and the base model where the run trained its own).");
+    r.html(htmlTable(table));
+    Map<String, CsvTable> curves = new LinkedHashMap<>();
+    Map<String, double[]> finals = new LinkedHashMap<>();
+    List<Series> accuracy = new ArrayList<>();
+    for (Map.Entry<String, Path> e : runDirs.entrySet()) {
+      Path search = e.getValue().resolve("search.csv");
+      if (Files.exists(search)) {
+        curves.put(e.getKey(), CsvTable.read(search));
+      }
+      JsonNode s = runs.get(e.getKey());
+      finals.put(e.getKey() + " (test)", new double[] {s.path("final_model").path("flops").asDouble(),
+          s.path("test_accuracy").asDouble()});
+      CsvTable rounds = CsvTable.read(e.getValue().resolve("rounds.csv"));
+      accuracy.add(new Series(e.getKey(), rounds.numbers("round"), rounds.numbers("test_accuracy"), Series.Style.LINE_POINTS));
+    }
+    if (!curves.isEmpty()) {
+      r.section("Trade-off curves", "Every variant's chosen model per iteration (validation accuracy against FLOPs), "
+          + "the base model, and each variant's final test accuracy after the long-term fine-tune.");
+      r.chart(HtmlReport.tradeoff("tradeoff", curves, null, finals));
+    }
+    r.section("Test accuracy per round", "Rounds of the base model (where trained), the search and the long-term fine-tune.");
+    r.chart(new Chart("accuracy", "Test accuracy per round", "round", "test accuracy", accuracy));
+    r.writeAll(dir, "comparison.html", "FedNAS-Spark comparison");
+  }
+
+  /** The markdown table as HTML. */
+  static String htmlTable(String markdown) {
+    StringBuilder sb = new StringBuilder("<table>\n");
+    List<String> lines = markdown.lines().filter(l -> l.startsWith("|") && !l.startsWith("|---")).toList();
+    for (int i = 0; i < lines.size(); i++) {
+      String cell = i == 0 ? "th" : "td";
+      sb.append("<tr>");
+      for (String c : lines.get(i).substring(1, lines.get(i).length() - 1).split("\\|")) {
+        sb.append('<').append(cell).append('>').append(SvgChart.escapeText(c.strip())).append("</").append(cell).append('>');
+      }
+      sb.append("</tr>\n");
+    }
+    return sb.append("</table>\n").toString();
   }
 
   /**
    * One row per variant: final model, test accuracy and its gap to the baseline and to the
-   * centralized reference, client cost of the search phase and of the whole run (the shared base
-   * model excluded when it was loaded), and the baseline's cost divided by the variant's.
+   * centralized reference, client cost of the search phase (training, and the models sent to the
+   * validation clients to score candidates) and of the whole run (the shared base model excluded
+   * when it was loaded), and the baseline's cost divided by the variant's.
    */
   static String table(Map<String, JsonNode> runs) {
     JsonNode base = runs.get("baseline");
     JsonNode central = runs.get("centralized");
     StringBuilder sb = new StringBuilder(
         "| variant | final FLOPs | test acc | vs baseline | vs centralized | search client FLOPs | search bytes"
-            + " | search trainings | run client FLOPs | run bytes | device s | wall s | search FLOPs ratio"
+            + " | search scoring bytes | search trainings | run client FLOPs | run bytes | device s | wall s | search FLOPs ratio"
             + " | search bytes ratio | run FLOPs ratio | run bytes ratio |\n"
-            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Map.Entry<String, JsonNode> e : runs.entrySet()) {
       JsonNode s = e.getValue();
       JsonNode search = s.get("search");
@@ -73,9 +133,10 @@ public final class Comparison {
       }
       double acc = s.get("test_accuracy").asDouble();
       sb.append(String.format(Locale.ROOT,
-          "| %s | %,d | %.4f | %s | %s | %.3g | %.3g | %d | %.3g | %.3g | %.1f | %.0f | %s | %s | %s | %s |%n",
+          "| %s | %,d | %.4f | %s | %s | %.3g | %.3g | %.3g | %d | %.3g | %.3g | %.1f | %.0f | %s | %s | %s | %s |%n",
           e.getKey(), s.get("final_model").get("flops").asLong(), acc, gap(acc, base), gap(acc, central),
-          cost.get("train_flops").asDouble(), cost.get("bytes").asDouble(), cost.get("client_trainings").asLong(),
+          cost.get("train_flops").asDouble(), cost.get("bytes").asDouble(),
+          cost.get("validation_bytes_down").asDouble(), cost.get("client_trainings").asLong(),
           run.get("train_flops").asDouble(), runBytes, search.get("simulated_device_seconds").asDouble(),
           s.get("wall_seconds").asDouble(), ratios[0], ratios[1], ratios[2], ratios[3]));
     }

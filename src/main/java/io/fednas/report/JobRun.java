@@ -100,12 +100,14 @@ final class JobRun {
       };
       try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, cfg.eval().testPartitions())) {
         FedAvgLoop fedavg = new FedAvgLoop(engine, cfg.federated(), cfg.eval(), cfg.seed());
+        engine.phase(cfg.name(), searching ? "base model" : "FedAvg");
         if (!searching) {
           result = fedavg.run(arch, initial, ledger, onRound);
         } else {
           SearchConfig s = cfg.search();
-          SearchLoop search = new SearchLoop(engine, cfg.federated(), cfg.eval(), s, cfg.seed(), metric, device, ledger,
-              progress::line);
+          SearchLoop search = new SearchLoop(cfg.name(), engine, cfg.federated(), cfg.eval(), s, cfg.seed(), metric, device, ledger,
+              progress);
+          progress.roundsLeft((loadedBase != null ? 0 : s.baseRounds()) + search.plannedRounds(arch));
           ModelState base;
           double baseValidation;
           int baseRounds;
@@ -126,7 +128,9 @@ final class JobRun {
           searched = search.run(base, baseValidation, baseRounds + 1);
           finalArch = searched.finalModel().arch();
           dir.writeString("search.csv", SearchTable.csv(searched.curve()));
+          dir.writeString("tournament.csv", SearchTable.tournamentCsv(searched.tournament()));
           progress.line("long-term fine-tune: " + s.longTermRounds() + " FedAvg rounds of " + finalArch.describe());
+          engine.phase(cfg.name(), "long-term fine-tune");
           result = fedavg.run(finalArch, searched.finalModel().weights(), ledger,
               baseRounds + searched.rounds() + 1, s.longTermRounds(), 0, onRound);
         }
@@ -135,10 +139,19 @@ final class JobRun {
       dir.writeString(PreviousRun.ARCHITECTURE_FILE, finalArch.toJson());
       dir.writeString("client_cost.csv", clientCostCsv(ledger));
       metrics.writeParquet(spark, dir.resolve("rounds.parquet"));
+      for (String table : searched != null ? List.of("partition", "client_cost", "search", "tournament")
+          : List.of("partition", "client_cost")) {
+        CsvToParquet.convert(spark, dir, table);
+      }
       double wall = (System.nanoTime() - start) / 1e9;
       ObjectNode summary = summary("completed", finalArch, result, ledger, wall, dir, sc);
       if (searched != null) {
         SearchTable.addToSummary(summary, searched, arch, metric);
+      }
+      try {
+        HtmlReport.write(dir, summary);
+      } catch (IOException | RuntimeException e) { // the run's results stand without their report
+        progress.line("warning: report.html not written: " + e);
       }
       dir.writeString("summary.json", JSON.writeValueAsString(summary));
       RoundMetrics last = result.rounds().get(result.rounds().size() - 1);

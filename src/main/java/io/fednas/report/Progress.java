@@ -1,25 +1,52 @@
 package io.fednas.report;
 
 import io.fednas.federated.RoundMetrics;
+import io.fednas.search.SearchProgress;
 import java.io.PrintStream;
 import java.util.Locale;
 
-/** One console line per round: scores, time, time left, and the client cost so far. */
-final class Progress {
+/**
+ * One console line per round (scores, time, time left, client cost so far), per short-term round
+ * of a search and per tournament decision. Time left = mean round time so far x rounds left, where
+ * a search revises the rounds left as it learns how long its iterations take.
+ */
+final class Progress implements SearchProgress {
   private final PrintStream out;
   private final int rounds;
   private double elapsed;
+  private int done;
+  private int roundsLeft = -1;
 
   /** {@code rounds}: the planned total, or 0 when unknown (a search sets its rounds as it goes). */
   Progress(PrintStream out, int rounds) {
     this.out = out;
     this.rounds = rounds;
+    this.roundsLeft = rounds > 0 ? rounds : -1;
+  }
+
+  @Override
+  public void roundsLeft(int left) {
+    roundsLeft = left;
+  }
+
+  private String timeLeft(double seconds) {
+    elapsed += seconds;
+    done++;
+    if (roundsLeft > 0) {
+      roundsLeft--;
+    }
+    return roundsLeft < 0 ? "" : "  left ~" + duration(elapsed / done * roundsLeft);
+  }
+
+  @Override
+  public void shortTermRound(int round, int iteration, String what, double seconds) {
+    line(String.format(Locale.ROOT, "round %3d  iteration %d: %s  %5.1fs%s", round, iteration, what, seconds,
+        timeLeft(seconds)));
   }
 
   void round(RoundMetrics m) {
-    elapsed += m.roundSeconds();
     String of = rounds > 0 ? "/" + rounds : "";
-    String left = rounds > 0 ? "  left ~" + duration(elapsed / m.round() * (rounds - m.round())) : "";
+    String left = timeLeft(m.roundSeconds());
     out.println(String.format(Locale.ROOT,
         "round %3d%s  test acc %s  val acc %s  train loss %.4f  %5.1fs%s  |  cost: %d trainings, %s train FLOPs, %s down, %s up",
         m.round(), of, pct(m.testAccuracy()), pct(m.validationAccuracy()), m.trainLoss(), m.roundSeconds(),
@@ -27,7 +54,8 @@ final class Progress {
     out.flush();
   }
 
-  void line(String s) {
+  @Override
+  public void line(String s) {
     out.println(s);
     out.flush();
   }

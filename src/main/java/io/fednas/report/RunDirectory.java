@@ -43,6 +43,16 @@ public final class RunDirectory {
     }
   }
 
+  /** A folder that already holds other results (a comparison's runs): created if missing, never emptied. */
+  public static RunDirectory existing(Path root) {
+    try {
+      Files.createDirectories(root);
+      return new RunDirectory(root);
+    } catch (IOException e) {
+      throw new FedNasException("cannot create " + root + ": " + e.getMessage(), e);
+    }
+  }
+
   public Path root() {
     return root;
   }

@@ -7,6 +7,7 @@ import io.fednas.model.Architecture;
 import io.fednas.model.ResourceCounter;
 import io.fednas.search.IterationRecord;
 import io.fednas.search.SearchLoop;
+import io.fednas.search.TournamentRecord;
 import java.util.List;
 import java.util.Locale;
 
@@ -24,6 +25,16 @@ final class SearchTable {
           r.chosenLayer(), r.chosenWidth(), r.architecture(), r.resource(), r.params(), r.flops(),
           r.validationAccuracy(), r.shortTermRounds(), r.roundsReason().replace("\"", "'"), r.cumTrainFlops(),
           r.cumBytes(), r.cumClientTrainings(), r.cumDeviceSeconds()));
+    }
+    return sb.toString();
+  }
+
+  /** tournament.csv: every candidate's score at every decision point, and its fate there. */
+  static String tournamentCsv(List<TournamentRecord> records) {
+    StringBuilder sb = new StringBuilder("iteration,rounds_done,candidate,layer,width,validation_accuracy,outcome\n");
+    for (TournamentRecord t : records) {
+      sb.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%s%n", t.iteration(), t.roundsDone(), t.candidate(),
+          t.layer(), t.width(), t.validationAccuracy(), t.outcome()));
     }
     return sb.toString();
   }
@@ -50,6 +61,8 @@ final class SearchTable {
     phase.put("train_flops", last.cumTrainFlops() - first.cumTrainFlops());
     phase.put("bytes", last.cumBytes() - first.cumBytes());
     phase.put("client_trainings", last.cumClientTrainings() - first.cumClientTrainings());
+    // not training traffic, so not in the ledger, but the clients pay it: models sent to be scored
+    phase.put("validation_bytes_down", r.validationBytes());
     ArrayNode curve = summary.putArray("tradeoff_curve");
     for (IterationRecord i : r.curve()) {
       ObjectNode p = curve.addObject();

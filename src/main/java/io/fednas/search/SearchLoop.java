@@ -22,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * Federated NetAdapt (FEDNAS.md section 2) with short-term fine-tuning by federated rounds
@@ -41,14 +40,18 @@ public final class SearchLoop {
   private final Tournament tournament;
   private final RoundSchedule schedule;
   private final CostLedger ledger;
-  private final Consumer<String> log;
+  private final SearchProgress log;
+  private final String runName;
   private int round;
   private double deviceSeconds;
   private int candidatesTrained;
   private int candidatesDropped;
+  private long validationBytes;
+  private int currentIteration;
+  private final List<TournamentRecord> tournamentRecords = new ArrayList<>();
 
-  public SearchLoop(FedAvgEngine engine, FederatedConfig fed, EvalConfig eval, SearchConfig search, long seed,
-      ResourceMetric metric, DeviceProfile device, CostLedger ledger, Consumer<String> log) {
+  public SearchLoop(String runName, FedAvgEngine engine, FederatedConfig fed, EvalConfig eval, SearchConfig search, long seed,
+      ResourceMetric metric, DeviceProfile device, CostLedger ledger, SearchProgress log) {
     this.engine = engine;
     this.fed = fed;
     this.eval = eval;
@@ -58,6 +61,7 @@ public final class SearchLoop {
     this.device = device;
     this.ledger = ledger;
     this.log = log;
+    this.runName = runName;
     this.generator = new CandidateGenerator(metric, search.layers(), search.minWidth());
     this.tournament = search.tournament()
         ? new Tournament.SuccessiveHalving(search.dropFraction(), search.protectMargin()) : new Tournament.KeepAll();
@@ -94,9 +98,39 @@ public final class SearchLoop {
     return b;
   }
 
+  /** An estimate of the search's rounds from a base model: short-term rounds and the long-term fine-tune. */
+  public int plannedRounds(Architecture base) {
+    double r0 = metric.of(base);
+    double b = search.budgetAbsolute() > 0 ? search.budgetAbsolute() : search.budgetRatio() * r0;
+    return iterationsLeft(r0, r0, b, 1) * plannedRoundsPerIteration(generator.layersOf(base).size())
+        + search.longTermRounds();
+  }
+
+  /** Iterations still needed from resource {@code r} to the budget, by the target schedule (an estimate). */
+  private int iterationsLeft(double r, double r0, double budget, int nextIteration) {
+    int n = 0;
+    for (int i = nextIteration; r > budget && i <= search.maxIterations(); i++, n++) {
+      r -= search.initialReduction() * r0 * Math.pow(search.decay(), i - 1);
+    }
+    return n;
+  }
+
+  /** Short-term rounds an iteration with {@code k} candidates should take, before any is measured. */
+  private int plannedRoundsPerIteration(int k) {
+    int s = search.dynamicRounds() ? search.minRounds() : search.shortTermRounds();
+    if (search.tournament()) { // successive halving ends once one candidate is left
+      int rungs = 1;
+      for (int live = k; live > 1; live -= Math.max(1, (int) Math.floor(live * search.dropFraction()))) {
+        rungs++;
+      }
+      s = Math.min(s, rungs * search.rungRounds());
+    }
+    return search.parallelCandidates() ? s : s * k;
+  }
+
   /** The search's outcome: the chosen model after each iteration, and the final one. */
   public record Result(ModelState finalModel, List<IterationRecord> curve, int rounds, int candidatesTrained,
-      int candidatesDropped, double deviceSeconds) {}
+      int candidatesDropped, double deviceSeconds, long validationBytes, List<TournamentRecord> tournament) {}
 
   /** Runs the iterations from a trained base model; {@code firstRound} continues the run's round numbering. */
   public Result run(ModelState base, double baseValidation, int firstRound) {
@@ -108,20 +142,33 @@ public final class SearchLoop {
     ModelState current = base;
     double currentAccuracy = baseValidation;
     RoundSchedule.Decision rounds = schedule.first();
+    int roundsSoFar = 0;
     for (int i = 1; i <= search.maxIterations() && metric.of(current.arch()) > budget; i++) {
+      int perIteration = i == 1 ? plannedRoundsPerIteration(generator.layersOf(current.arch()).size())
+          : Math.max(1, roundsSoFar / (i - 1));
+      log.roundsLeft(iterationsLeft(metric.of(current.arch()), r0, budget, i) * perIteration + search.longTermRounds());
+      currentIteration = i;
+      engine.phase(runName, "search iteration " + i);
+      int before = round;
       double target = metric.of(current.arch()) - search.initialReduction() * r0 * Math.pow(search.decay(), i - 1);
       List<Candidate> candidates = generator.generate(current.arch(), current.weights(), Math.max(target, 0));
       if (candidates.isEmpty()) {
-        log.accept(String.format(java.util.Locale.ROOT, "iteration %d: no layer can be narrowed to the target %.4g; stopping", i, target));
+        log.line(String.format(java.util.Locale.ROOT, "iteration %d: no layer can be narrowed to the target %.4g; stopping", i, target));
         break;
       }
-      log.accept(String.format(java.util.Locale.ROOT, "iteration %d: target %.4g %s, %d candidates, %d short-term rounds (%s)",
+      log.line(String.format(java.util.Locale.ROOT, "iteration %d: target %.4g %s, %d candidates, %d short-term rounds (%s)",
           i, target, metric.unit(), candidates.size(), rounds.rounds(), rounds.reason()));
-      ShortTerm st = shortTerm(candidates, rounds.rounds());
+      ShortTerm st = shortTerm(i, candidates, rounds.rounds());
       Candidate chosen = choose(candidates, st.scores, current, currentAccuracy);
+      for (Candidate c : candidates) {
+        if (st.scores.containsKey(c.id())) {
+          tournamentRecords.add(new TournamentRecord(i, st.roundsDone, c.id(), c.layer(), c.width(), st.scores.get(c.id()),
+              c == chosen ? TournamentRecord.CHOSEN : TournamentRecord.NOT_CHOSEN));
+        }
+      }
       ModelState chosenModel = st.models.get(chosen.id());
       double chosenAccuracy = st.scores.get(chosen.id());
-      log.accept(String.format(java.util.Locale.ROOT, "iteration %d: chose layer %d -> width %d (%s), val acc %.4f, %s %.4g",
+      log.line(String.format(java.util.Locale.ROOT, "iteration %d: chose layer %d -> width %d (%s), val acc %.4f, %s %.4g",
           i, chosen.layer(), chosen.width(), chosen.arch().describe(), chosenAccuracy, metric.unit(), chosen.resource()));
       curve.add(record(i, target, candidates.size(), st.dropped, chosen.layer(), chosen.width(), chosen.arch(),
           chosenAccuracy, rounds.rounds(), rounds.reason()));
@@ -129,8 +176,10 @@ public final class SearchLoop {
       rounds = schedule.next(rounds, new RoundSchedule.Observation(top[0], top[1], currentAccuracy - chosenAccuracy));
       current = chosenModel;
       currentAccuracy = chosenAccuracy;
+      roundsSoFar += round - before;
     }
-    return new Result(current, curve, round - firstRound + 1, candidatesTrained, candidatesDropped, deviceSeconds);
+    return new Result(current, curve, round - firstRound + 1, candidatesTrained, candidatesDropped, deviceSeconds,
+        validationBytes, List.copyOf(tournamentRecords));
   }
 
   /**
@@ -138,7 +187,7 @@ public final class SearchLoop {
    * every candidate's last score, dropped ones too (what the round schedule observes).
    */
   private record ShortTerm(Map<Integer, ModelState> models, Map<Integer, Double> scores, Map<Integer, Double> lastScores,
-      List<Integer> dropped) {}
+      List<Integer> dropped, int roundsDone) {}
 
   /**
    * Short-term fine-tuning of the candidates for S rounds, in rungs: with the tournament on, a rung
@@ -146,7 +195,9 @@ public final class SearchLoop {
    * early when one is left. With parallel candidates, all live ones train in the same rounds on
    * disjoint groups of the sampled clients; without, each trains on its own rounds of m clients.
    */
-  private ShortTerm shortTerm(List<Candidate> candidates, int s) {
+  private ShortTerm shortTerm(int iteration, List<Candidate> candidates, int s) {
+    Map<Integer, Candidate> byId = new HashMap<>();
+    candidates.forEach(c -> byId.put(c.id(), c));
     Map<Integer, ModelState> live = new TreeMap<>();
     for (Candidate c : candidates) {
       live.put(c.id(), new ModelState(c.arch(), c.weights()));
@@ -172,21 +223,30 @@ public final class SearchLoop {
         }
       }
       done += len;
-      Map<Integer, EvalCounts> val = engine.validate(live, validationClients(), eval.batchSize());
+      int[] validators = validationClients();
+      Map<Integer, EvalCounts> val = engine.validate(live, validators, eval.batchSize());
+      for (ModelState m : live.values()) {
+        validationBytes += 4L * ResourceCounter.params(m.arch()) * validators.length; // each scorer downloads the model
+      }
       for (Map.Entry<Integer, EvalCounts> e : val.entrySet()) {
         scores.put(e.getKey(), e.getValue().accuracy());
       }
       all.putAll(live);
       if (done < s && live.size() > 1) {
-        Map<Integer, Double> liveScores = new HashMap<>();
+        Map<Integer, Double> liveScores = new TreeMap<>();
         for (int id : live.keySet()) {
           liveScores.put(id, scores.get(id));
         }
         List<Integer> out = tournament.drop(liveScores);
+        for (int id : liveScores.keySet()) {
+          Candidate c = byId.get(id);
+          tournamentRecords.add(new TournamentRecord(iteration, done, id, c.layer(), c.width(), scores.get(id),
+              out.contains(id) ? TournamentRecord.DROPPED : TournamentRecord.KEPT));
+        }
         for (int id : out) {
           live.remove(id);
           dropped.add(id);
-          log.accept(String.format(java.util.Locale.ROOT, "  after %d rounds: dropped candidate %d (val acc %.4f; leader %.4f)",
+          log.line(String.format(java.util.Locale.ROOT, "  after %d rounds: dropped candidate %d (val acc %.4f; leader %.4f)",
               done, id, scores.get(id), java.util.Collections.max(liveScores.values())));
         }
         candidatesDropped += out.size();
@@ -200,7 +260,7 @@ public final class SearchLoop {
     for (int id : live.keySet()) {
       finalScores.put(id, scores.get(id));
     }
-    return new ShortTerm(all, finalScores, scores, dropped);
+    return new ShortTerm(all, finalScores, scores, dropped, done);
   }
 
   private void trainParallel(Map<Integer, ModelState> live, TrainingPlan plan) {
@@ -218,8 +278,11 @@ public final class SearchLoop {
     for (int i = 0; i < sampled.length; i++) {
       modelOf[i] = modelOfClient.get(sampled[i]);
     }
+    long t0 = System.nanoTime();
     Map<Integer, RoundUpdate> updates = engine.trainRound(round, live, sampled, modelOf, plan);
     account(updates, live);
+    log.shortTermRound(round, currentIteration, live.size() + " candidates on disjoint client groups",
+        (System.nanoTime() - t0) / 1e9);
   }
 
   private void trainAlone(int id, Map<Integer, ModelState> live, TrainingPlan plan) {
@@ -227,7 +290,9 @@ public final class SearchLoop {
     int[] sampled = ClientSampler.sample(seed, round, fed.clients(), fed.clientsPerRound());
     int[] modelOf = new int[sampled.length];
     java.util.Arrays.fill(modelOf, id);
+    long t0 = System.nanoTime();
     account(engine.trainRound(round, Map.of(id, live.get(id)), sampled, modelOf, plan), live);
+    log.shortTermRound(round, currentIteration, "candidate " + id + " alone", (System.nanoTime() - t0) / 1e9);
   }
 
   /** New weights into the live map; cost into the ledger; the round's simulated time is its slowest client. */

@@ -76,7 +76,8 @@ class SearchJobTest {
         s.get("search").get("base_resource").asDouble());
 
     JobRuns.Outcome central = JobRuns.run(tmp.resolve("centralized"),
-        with("mode=centralized", "search.baseModel=" + trained.dir(), "centralized.shards=4", "centralized.workers=2"));
+        with("mode=centralized", "search.baseModel=" + trained.dir(), "centralized.shards=4", "centralized.workers=2",
+            "centralized.longTermRounds=1"));
     assertEquals(0, central.exitCode(), central.err());
     assertEquals("centralized", central.summary().get("mode").asText());
     String resolved = Files.readString(central.dir().resolve("config.conf"));
@@ -97,6 +98,40 @@ class SearchJobTest {
     JobRuns.Outcome tooMany = JobRuns.run(tmp.resolve("bad-workers"), with("mode=centralized", "centralized.workers=11"));
     assertEquals(2, tooMany.exitCode());
     assertTrue(tooMany.err().contains("centralized.workers = 11 exceeds centralized.shards = 10"), tooMany.err());
+  }
+
+  @Test
+  void compareRunsEveryVariantFromOneSharedBaseAndWritesTheTable() throws Exception {
+    Path out = tmp.resolve("compare");
+    List<String> cmd = new ArrayList<>(List.of("submit-scripts/compare.sh", "conf/quickstart.conf"));
+    cmd.addAll(JobRuns.SMALL);
+    cmd.addAll(with("search.shortTermRounds=2", "centralized.shards=4", "centralized.baseRounds=2",
+        "centralized.longTermRounds=1"));
+    Scripts.Result r = Scripts.run(java.time.Duration.ofMinutes(8), java.util.Map.of(
+        "FEDNAS_COMPARE_DIR", out.toString(), "FEDNAS_COMPARE_VARIANTS", "baseline fednas centralized",
+        "FEDNAS_CLASSPATH", StandaloneCluster.classpathWithoutTestClasses()), cmd.toArray(new String[0]));
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    JsonNode all = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("comparison.json").toFile());
+    List<String> variants = new ArrayList<>();
+    all.fieldNames().forEachRemaining(variants::add);
+    assertEquals(List.of("baseline", "fednas", "centralized"), variants);
+    JsonNode base = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("base/summary.json").toFile());
+    assertEquals(2, base.get("rounds").asInt(), "the shared base trains search.baseRounds rounds");
+    for (String v : List.of("baseline", "fednas")) {
+      JsonNode s = all.get(v);
+      assertEquals(v, s.get("mode").asText());
+      // started from the shared base: no base rounds of its own
+      assertEquals(s.get("search").get("short_term_rounds").asInt() + 1, s.get("rounds").asInt(), v);
+      assertEquals(base.get("final_model").get("flops").asLong(), s.get("search").get("base_flops").asLong());
+    }
+    assertEquals(2 + all.get("centralized").get("search").get("short_term_rounds").asInt() + 1,
+        all.get("centralized").get("rounds").asInt(), "the centralized reference trains its own base");
+    String table = Files.readString(out.resolve("comparison.md"));
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("| baseline |") && l.contains("1.0x")), table);
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("| fednas |") && l.contains(" pt |")), table);
+    String html = Files.readString(out.resolve("comparison.html"));
+    assertTrue(html.contains("data-chart=\"tradeoff\"") && html.contains("<td>fednas</td>"), html);
+    assertTrue(Files.exists(out.resolve("baseline/summary.json")), "the variants' runs are kept");
   }
 
   @Test
