@@ -26,7 +26,7 @@ done
 out=$(mktemp -d /tmp/fednas-bench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 "$root/submit-scripts/run-local.sh" "$root/conf/quickstart.conf" \
-  name=bench model.arch="$model" federated.batchSize="$batch" federated.localEpochs=1 \
+  name=bench mode=fedavg model.arch="$model" federated.batchSize="$batch" federated.localEpochs=1 \
   data.partition=iid data.validationFraction=0 federated.clients=100 federated.clientsPerRound="$per_round" \
   federated.rounds="$rounds" federated.targetAccuracy=0 federated.momentum=0 eval.testEvery="$rounds" \
   eval.validationClients=1 spark.conf.spark.ui.enabled=false output.dir="$out/run" >&2

@@ -115,7 +115,7 @@ final class JobRun {
             base = loadedBase;
             baseValidation = search.validationAccuracy(base);
             baseRounds = 0;
-            progress.line(String.format("base model: %s from %s, val acc %.4f", arch.describe(), s.baseModel(),
+            progress.line(String.format(java.util.Locale.ROOT, "base model: %s from %s, val acc %.4f", arch.describe(), s.baseModel(),
                 baseValidation));
           } else {
             progress.line("base model: " + s.baseRounds() + " FedAvg rounds");

@@ -14,8 +14,8 @@ import org.deeplearning4j.util.ModelSerializer;
 
 /** Runs the real job in this JVM on a small slice of real MNIST, for tests. */
 final class JobRuns {
-  /** Small but real: 3,000 MNIST training images over 20 clients, 1,000 test images, LeNet. */
-  static final List<String> SMALL = List.of(
+  /** Small but real: FedAvg of LeNet, 3,000 MNIST training images over 20 clients, 1,000 test images. */
+  static final List<String> SMALL = List.of("mode=fedavg",
       "data.maxTrainSamples=3000", "data.maxTestSamples=1000",
       "federated.clients=20", "federated.clientsPerRound=5", "federated.rounds=3",
       "federated.targetAccuracy=0", "eval.testEvery=1",
