@@ -21,6 +21,7 @@ Later presets override earlier ones; an unknown key is an error naming the file 
 import argparse
 import glob
 import os
+import re
 import shlex
 import socket
 import sys
@@ -69,8 +70,13 @@ def jvm_flags():
 
 
 def default_jar():
+    """target/fednas-spark-VERSION-dist.jar, the version read from pom.xml (built or not: preflight says)."""
     jars = sorted(glob.glob(os.path.join(ROOT, "target", "fednas-spark-*-dist.jar")))
-    return jars[-1] if jars else os.path.join(ROOT, "target", "fednas-spark-dist.jar (not built)")
+    if jars:
+        return jars[-1]
+    with open(os.path.join(ROOT, "pom.xml"), encoding="utf-8") as f:
+        version = re.search(r"<artifactId>fednas-spark</artifactId>\s*<version>([^<]+)</version>", f.read()).group(1)
+    return os.path.join(ROOT, "target", f"fednas-spark-{version}-dist.jar")
 
 
 def plan(presets, conf_file, overrides=(), master=None, deploy_mode=None, jar=None, extra_conf=()):
