@@ -80,7 +80,7 @@ final class ChartPainter {
           }
         }
         case BARS -> {
-          double w = p.barWidth(s.x().length);
+          double w = p.barWidth();
           double zero = p.py(Math.max(p.y0, 0));
           g.rect(x - w / 2, Math.min(y, zero), w, Math.abs(zero - y), color, tip);
         }

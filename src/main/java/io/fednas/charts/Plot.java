@@ -61,7 +61,7 @@ final class Plot {
     return Chart.HEIGHT - BOTTOM - (y - y0) / (y1 - y0) * (Chart.HEIGHT - TOP - BOTTOM);
   }
 
-  double barWidth(int slots) {
+  double barWidth() {
     return Math.max(1, 0.7 * (Chart.WIDTH - LEFT - RIGHT) / Math.max(1, x1 - x0));
   }
 
