@@ -88,8 +88,6 @@ final class JobRun {
       progress.line("spark: " + sc.master() + ", default parallelism " + sc.defaultParallelism());
       MetricsTable metrics = new MetricsTable();
       CostLedger ledger = new CostLedger(plan.clients());
-      float[] initial = NetworkBuilder.build(arch, Seeds.derive(cfg.seed(), Seeds.INIT), cfg.federated().learningRate(),
-          cfg.federated().momentum()).params().toFloatVector();
       FedAvgLoop.Result result;
       SearchLoop.Result searched = null;
       Architecture finalArch = arch;
@@ -102,7 +100,7 @@ final class JobRun {
         FedAvgLoop fedavg = new FedAvgLoop(engine, cfg.federated(), cfg.eval(), cfg.seed());
         engine.phase(cfg.name(), searching ? "base model" : "FedAvg");
         if (!searching) {
-          result = fedavg.run(arch, initial, ledger, onRound);
+          result = fedavg.run(arch, initialWeights(arch), ledger, onRound);
         } else {
           SearchConfig s = cfg.search();
           SearchLoop search = new SearchLoop(cfg.name(), engine, cfg.federated(), cfg.eval(), s, cfg.seed(), metric, device, ledger,
@@ -119,7 +117,7 @@ final class JobRun {
                 baseValidation));
           } else {
             progress.line("base model: " + s.baseRounds() + " FedAvg rounds");
-            FedAvgLoop.Result trained = fedavg.run(arch, initial, ledger, 1, s.baseRounds(), 0, onRound);
+            FedAvgLoop.Result trained = fedavg.run(arch, initialWeights(arch), ledger, 1, s.baseRounds(), 0, onRound);
             RoundMetrics lastBase = trained.rounds().get(trained.rounds().size() - 1);
             base = new ModelState(arch, trained.weights());
             baseValidation = lastBase.validationAccuracy();
@@ -205,6 +203,12 @@ final class JobRun {
     env.put("fednas_version", Versions.FEDNAS);
     env.put("java_version", System.getProperty("java.version"));
     return s;
+  }
+
+  /** Seeded initial weights; built only when a model is trained from scratch (not for a loaded base). */
+  private float[] initialWeights(Architecture arch) {
+    return NetworkBuilder.build(arch, Seeds.derive(cfg.seed(), Seeds.INIT), cfg.federated().learningRate(),
+        cfg.federated().momentum()).params().toFloatVector();
   }
 
   private ResourceMetric metricOf(DeviceProfile device) {

@@ -29,7 +29,8 @@ final class Progress implements SearchProgress {
     roundsLeft = left;
   }
 
-  private String timeLeft(double seconds) {
+  /** Counts one finished round and returns the "left ~" text for its line. */
+  private String countRoundAndEstimate(double seconds) {
     elapsed += seconds;
     done++;
     if (roundsLeft > 0) {
@@ -41,12 +42,12 @@ final class Progress implements SearchProgress {
   @Override
   public void shortTermRound(int round, int iteration, String what, double seconds) {
     line(String.format(Locale.ROOT, "round %3d  iteration %d: %s  %5.1fs%s", round, iteration, what, seconds,
-        timeLeft(seconds)));
+        countRoundAndEstimate(seconds)));
   }
 
   void round(RoundMetrics m) {
     String of = rounds > 0 ? "/" + rounds : "";
-    String left = timeLeft(m.roundSeconds());
+    String left = countRoundAndEstimate(m.roundSeconds());
     out.println(String.format(Locale.ROOT,
         "round %3d%s  test acc %s  val acc %s  train loss %.4f  %5.1fs%s  |  cost: %d trainings, %s train FLOPs, %s down, %s up",
         m.round(), of, pct(m.testAccuracy()), pct(m.validationAccuracy()), m.trainLoss(), m.roundSeconds(),
