@@ -2,6 +2,7 @@
 # Runs the job on local Spark from the Maven classpath (no Spark distribution needed).
 #
 #   submit-scripts/run-local.sh CONF [key=value ...]
+#   submit-scripts/run-local.sh CONF --resume RUN_DIR [key=value ...]   (continue a stopped run)
 #
 # Builds what is missing, fetches the dataset the config names if it is missing, then runs.
 # Environment: FEDNAS_DRIVER_MEMORY (default 8g), JAVA (default java).
@@ -10,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
   [ $# -ge 1 ] && exit 0 || exit 2
 fi
 conf="$1"; shift

@@ -2,7 +2,7 @@
 # Submits a FedNAS-Spark run to Kubernetes (FEDNAS_IMAGE: the image; FEDNAS_UPLOAD_PATH: where --files go),
 # with the preset conf/cluster/k8s.properties.
 #
-#   submit-scripts/submit-k8s.sh [--dry-run] [--gpu] [--jar JAR] [--conf KEY=VALUE]... --master k8s://https://HOST:6443 CONF [key=value ...]
+#   submit-scripts/submit-k8s.sh [--dry-run] [--gpu] [--jar JAR] [--conf KEY=VALUE]... [--resume RUN_DIR] --master k8s://https://HOST:6443 CONF [key=value ...]
 #
 # --dry-run prints the exact command and runs nothing; --gpu adds conf/cluster/gpu.properties.
 # Uses $SPARK_HOME/bin/spark-submit when SPARK_HOME is set, else SparkSubmit from the project's classpath.

@@ -2,7 +2,7 @@
 # Submits a FedNAS-Spark run to a Spark standalone cluster,
 # with the preset conf/cluster/standalone.properties.
 #
-#   submit-scripts/submit-standalone.sh [--dry-run] [--gpu] [--jar JAR] [--conf KEY=VALUE]... --master spark://HOST:7077 CONF [key=value ...]
+#   submit-scripts/submit-standalone.sh [--dry-run] [--gpu] [--jar JAR] [--conf KEY=VALUE]... [--resume RUN_DIR] --master spark://HOST:7077 CONF [key=value ...]
 #
 # --dry-run prints the exact command and runs nothing; --gpu adds conf/cluster/gpu.properties.
 # Uses $SPARK_HOME/bin/spark-submit when SPARK_HOME is set, else SparkSubmit from the project's classpath.

@@ -2,7 +2,7 @@
 # Submits a FedNAS-Spark run to YARN (HADOOP_CONF_DIR or YARN_CONF_DIR must point at the cluster's configuration),
 # with the preset conf/cluster/yarn.properties.
 #
-#   submit-scripts/submit-yarn.sh [--dry-run] [--gpu] [--jar JAR] [--conf KEY=VALUE]... CONF [key=value ...]
+#   submit-scripts/submit-yarn.sh [--dry-run] [--gpu] [--jar JAR] [--conf KEY=VALUE]... [--resume RUN_DIR] CONF [key=value ...]
 #
 # --dry-run prints the exact command and runs nothing; --gpu adds conf/cluster/gpu.properties.
 # Uses $SPARK_HOME/bin/spark-submit when SPARK_HOME is set, else SparkSubmit from the project's classpath.

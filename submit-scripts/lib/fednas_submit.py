@@ -79,7 +79,7 @@ def default_jar():
     return os.path.join(ROOT, "target", f"fednas-spark-{version}-dist.jar")
 
 
-def plan(presets, conf_file, overrides=(), master=None, deploy_mode=None, jar=None, extra_conf=()):
+def plan(presets, conf_file, overrides=(), master=None, deploy_mode=None, jar=None, extra_conf=(), resume=None):
     """What to submit, as data: options, Spark properties, files, the application and its arguments."""
     os.environ.setdefault("FEDNAS_HOME", ROOT)
     preset = {}
@@ -125,6 +125,9 @@ def plan(presets, conf_file, overrides=(), master=None, deploy_mode=None, jar=No
         args.append("search.devicesDir=.")
     if not any(o.startswith("data.dir=") for o in overrides):
         args.append("data.dir=" + preset.get("fednas.dataDir", os.path.join(ROOT, "datasets")))
+    if resume:
+        # the run directory must be where the driver runs: a shared filesystem path in cluster mode
+        args.extend(["--resume", resume])
     args.extend(overrides)
     return {
         "options": options,
@@ -231,11 +234,12 @@ def main(argv):
     parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
                         help="a Spark property or preset key, overriding the presets")
     parser.add_argument("--dry-run", action="store_true", help="print the command and exit")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its checkpoint")
     parser.add_argument("config", help="the job's config file (HOCON)")
     parser.add_argument("overrides", nargs="*", help="job config overrides key=value")
     a = parser.parse_args(argv)
     try:
-        p = plan(a.preset, a.config, a.overrides, a.master, a.deploy_mode, a.jar, a.conf)
+        p = plan(a.preset, a.config, a.overrides, a.master, a.deploy_mode, a.jar, a.conf, a.resume)
         if a.dry_run:
             print(shlex.join(launcher_or_placeholder(p) + submit_args(p)))
             return 0

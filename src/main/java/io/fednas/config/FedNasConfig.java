@@ -36,6 +36,9 @@ public final class FedNasConfig {
   private final FederatedConfig federated;
   private final EvalConfig eval;
   private final SearchConfig search;
+  private final SimulationConfig simulation;
+  private final FaultsConfig faults;
+  private final int checkpointEvery;
 
   FedNasConfig(Config given, Path source) {
     Config raw = pooledIfCentralized(given);
@@ -120,6 +123,28 @@ public final class FedNasConfig {
         maxRounds,
         r.doubleIn("search.closeMargin", 0.0, 1.0, true),
         r.doubleIn("search.costlyDrop", 0.0, 1.0, true));
+    simulation = simulation(r);
+    faults = new FaultsConfig(r.doubleIn("faults.maxUpdateNorm", 0.0, Double.MAX_VALUE, true),
+        r.intIn("faults.maxFailedRounds", 1, 1_000_000));
+    checkpointEvery = r.intIn("checkpoint.everyRounds", 0, 1_000_000);
+  }
+
+  /** {@code simulation.*}: a dropout of -1 (the profiles' own) or a probability. */
+  private static SimulationConfig simulation(Reader r) {
+    double dropout = r.doubleIn("simulation.dropout", -1.0, 1.0, true);
+    if (dropout < 0 && dropout != -1) {
+      throw r.bad("simulation.dropout", dropout, "-1 (each device profile's dropoutProbability) or a probability in [0, 1]");
+    }
+    List<String> devices = r.stringList("simulation.devices");
+    boolean enabled = r.bool("simulation.enabled");
+    if (enabled && devices.isEmpty()) {
+      throw r.bad("simulation.devices", devices, "at least one device profile name when simulation.enabled = true");
+    }
+    return new SimulationConfig(enabled, devices, dropout,
+        r.doubleIn("simulation.speedSpread", 1.0, 1000.0, true),
+        r.doubleIn("simulation.deadlineSeconds", 0.0, Double.MAX_VALUE, true),
+        r.doubleIn("simulation.deadlineQuantile", 0.0, 1.0, true),
+        r.doubleIn("simulation.overSelection", 0.0, 10.0, true));
   }
 
   /**
@@ -168,6 +193,11 @@ public final class FedNasConfig {
   public EvalConfig eval() { return eval; }
   /** The search; in modes baseline and centralized its three FedNAS switches are off whatever the file says. */
   public SearchConfig search() { return search; }
+  /** Simulated devices: dropouts, deadlines, over-selection (off by default). */
+  public SimulationConfig simulation() { return simulation; }
+  public FaultsConfig faults() { return faults; }
+  /** Rounds between checkpoints; 0 = no checkpoints. */
+  public int checkpointEvery() { return checkpointEvery; }
   /** The config file this came from, or null for defaults only. */
   public Path source() { return source; }
 
@@ -250,6 +280,14 @@ public final class FedNasConfig {
         }
       }
       return List.copyOf(v);
+    }
+
+    List<String> stringList(String key) {
+      try {
+        return List.copyOf(c.getStringList(key));
+      } catch (ConfigException.WrongType e) {
+        throw bad(key, shown(key), "a list of strings");
+      }
     }
 
     double doubleIn(String key, double min, double max, boolean minInclusive) {

@@ -3,16 +3,20 @@ package io.fednas.cost;
 /**
  * Exact client cost, per client and in total: training FLOPs (3 x forward FLOPs per sample x
  * samples x local epochs), bytes downloaded (the model) and uploaded (the update), and the
- * number of client-trainings. Float32 weights, no compression. Lives on the driver.
+ * number of client-trainings. Float32 weights, no compression. A training that failed (the device
+ * dropped out, missed the deadline, or sent a rejected update) counts as a training, with its
+ * cost up to the failure, and is also counted in {@link #failures}. Lives on the driver.
  */
-public final class CostLedger {
+public final class CostLedger implements java.io.Serializable {
   private final long[] trainings;
+  private final long[] failures;
   private final long[] trainFlops;
   private final long[] bytesDown;
   private final long[] bytesUp;
 
   public CostLedger(int clients) {
     trainings = new long[clients];
+    failures = new long[clients];
     trainFlops = new long[clients];
     bytesDown = new long[clients];
     bytesUp = new long[clients];
@@ -23,12 +27,18 @@ public final class CostLedger {
     return Math.multiplyExact(Math.multiplyExact(3L * forwardFlopsPerSample, samples), epochs);
   }
 
-  /** One client-training of a model with {@code params} float32 parameters. */
+  /** One client-training of a model with {@code params} float32 parameters, completed. */
   public void recordTraining(int client, long forwardFlopsPerSample, long samples, int epochs, long params) {
+    record(client, trainFlops(forwardFlopsPerSample, samples, epochs), 4 * params, 4 * params, false);
+  }
+
+  /** One client-training with the cost it actually had; {@code failed}: its update was not aggregated. */
+  public void record(int client, long flops, long down, long up, boolean failed) {
     trainings[client]++;
-    trainFlops[client] = Math.addExact(trainFlops[client], trainFlops(forwardFlopsPerSample, samples, epochs));
-    bytesDown[client] += 4 * params;
-    bytesUp[client] += 4 * params;
+    failures[client] += failed ? 1 : 0;
+    trainFlops[client] = Math.addExact(trainFlops[client], flops);
+    bytesDown[client] += down;
+    bytesUp[client] += up;
   }
 
   public Totals totals() {
@@ -47,6 +57,10 @@ public final class CostLedger {
 
   public long trainings(int client) {
     return trainings[client];
+  }
+
+  public long failures(int client) {
+    return failures[client];
   }
 
   public long trainFlops(int client) {

@@ -13,18 +13,18 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A simulated client device: sustained fp32 FLOP/s, a fixed cost per layer, link bandwidth and
- * availability. Its latency table is derived: a layer takes forwardFlops / flopsPerSecond +
+ * A simulated client device: sustained fp32 FLOP/s, a fixed cost per layer, link bandwidth,
+ * availability (the chance it is online in a round) and the chance it drops out once sampled. Its latency table is derived: a layer takes forwardFlops / flopsPerSecond +
  * layerOverheadSeconds. Profiles live in {@code conf/devices/NAME.conf}.
  */
 public record DeviceProfile(String name, double flopsPerSecond, double layerOverheadSeconds,
-    double bandwidthBytesPerSecond, double availability) implements Serializable {
+    double bandwidthBytesPerSecond, double availability, double dropoutProbability) implements Serializable {
 
   public DeviceProfile {
     if (!(flopsPerSecond > 0) || !(layerOverheadSeconds >= 0) || !(bandwidthBytesPerSecond > 0)
-        || !(availability > 0 && availability <= 1)) {
+        || !(availability > 0 && availability <= 1) || !(dropoutProbability >= 0 && dropoutProbability <= 1)) {
       throw new FedNasException("device profile " + name + ": flopsPerSecond and bandwidthBytesPerSecond must be > 0, "
-          + "layerOverheadSeconds >= 0, availability in (0, 1]");
+          + "layerOverheadSeconds >= 0, availability in (0, 1], dropoutProbability in [0, 1]");
     }
   }
 
@@ -37,7 +37,8 @@ public record DeviceProfile(String name, double flopsPerSecond, double layerOver
     try {
       Config c = ConfigFactory.parseFile(file.toFile());
       return new DeviceProfile(c.getString("name"), c.getDouble("flopsPerSecond"), c.getDouble("layerOverheadSeconds"),
-          c.getDouble("bandwidthBytesPerSecond"), c.getDouble("availability"));
+          c.getDouble("bandwidthBytesPerSecond"), c.getDouble("availability"),
+          c.hasPath("dropoutProbability") ? c.getDouble("dropoutProbability") : 0.0);
     } catch (ConfigException e) {
       throw new FedNasException("device profile " + file + ": " + e.getMessage());
     }
@@ -64,6 +65,14 @@ public record DeviceProfile(String name, double flopsPerSecond, double layerOver
 
   /** Simulated device time of one client-training: compute, then model down and update up. */
   public double trainingSeconds(long trainFlops, long bytesDown, long bytesUp) {
-    return trainFlops / flopsPerSecond + (bytesDown + bytesUp) / bandwidthBytesPerSecond;
+    return computeSeconds(trainFlops) + transferSeconds(bytesDown + bytesUp);
+  }
+
+  public double computeSeconds(long flops) {
+    return flops / flopsPerSecond;
+  }
+
+  public double transferSeconds(long bytes) {
+    return bytes / bandwidthBytesPerSecond;
   }
 }

@@ -15,6 +15,10 @@ public final class Seeds {
   public static final long LOCAL_SHUFFLE = 5;
   public static final long VALIDATION_CLIENTS = 6;
   public static final long CANDIDATE_ASSIGNMENT = 7;
+  public static final long DEVICE = 8;
+  public static final long CLIENT_SPEED = 9;
+  public static final long AVAILABILITY = 10;
+  public static final long DROPOUT = 11;
 
   private Seeds() {}
 

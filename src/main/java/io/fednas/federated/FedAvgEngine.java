@@ -52,20 +52,20 @@ public final class FedAvgEngine implements AutoCloseable {
         train.pixelsAsFloats(v), train.labelsOf(v));
   }
 
-  /** One FedAvg round of a single model over the given sorted client ids. */
+  /** One FedAvg round of a single model over the given sorted client ids, every finite update accepted. */
   public RoundUpdate trainRound(int round, ModelState model, int[] sampled, TrainingPlan training) {
-    int[] modelOf = new int[sampled.length];
-    return trainRound(round, Map.of(0, model), sampled, modelOf, training).get(0);
+    return trainRound(round, Map.of(0, model), sampled, new int[sampled.length], training, 0).get(0);
   }
 
   /**
    * One round in which each sampled client trains one of several models ({@code modelOf[i]} is the
    * model of {@code sampled[i]}), all in the same stage. Each model's update is the FedAvg of its
    * own clients, weighted by their sample counts. Per-model sums are merged on the executors, so
-   * the driver receives O(models x parameters).
+   * the driver receives O(models x parameters). Each update is checked where it is computed
+   * ({@link UpdateCheck}, with {@code maxUpdateNorm}); a rejected one is reported, not summed.
    */
   public Map<Integer, RoundUpdate> trainRound(int round, Map<Integer, ModelState> models, int[] sampled,
-      int[] modelOf, TrainingPlan training) {
+      int[] modelOf, TrainingPlan training, double maxUpdateNorm) {
     Map<Integer, Long> total = new HashMap<>();
     Map<Integer, Integer> assignment = new HashMap<>();
     for (int i = 0; i < sampled.length; i++) {
@@ -83,9 +83,11 @@ public final class FedAvgEngine implements AutoCloseable {
           .map(shard -> {
             int id = assignment.get(shard.client());
             float[][] out = new float[1][];
-            ClientResult r = ClientTrainer.train(shard, id, shipped.value().get(id), training, round, out);
+            ModelState global = shipped.value().get(id);
+            ClientResult r = ClientTrainer.train(shard, id, share.get(shard.client()), global, training, round, out);
+            String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
             Map<Integer, RoundUpdate> one = new HashMap<>();
-            one.put(id, RoundUpdate.of(out[0], share.get(shard.client()), r));
+            one.put(id, RoundUpdate.of(out[0], problem == null ? r : r.rejectedFor(problem)));
             return one;
           })
           .treeReduce(FedAvgEngine::mergeByModel, 2);

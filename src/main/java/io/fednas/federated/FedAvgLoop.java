@@ -5,23 +5,29 @@ import io.fednas.config.FederatedConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.data.Seeds;
 import io.fednas.model.Architecture;
-import io.fednas.model.ResourceCounter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * FedAvg (McMahan et al. 2017) round after round: sample m clients, train them in one stage,
- * average, evaluate, count the cost; stop after the last round or at the target accuracy.
+ * FedAvg (McMahan et al. 2017) round after round: sample clients, play the round out on their
+ * devices and train the ones that finish in one stage, average the accepted updates, evaluate,
+ * count the cost; stop after the last round or at the target accuracy.
  */
 public final class FedAvgLoop {
   private final FedAvgEngine engine;
+  private final RoundRunner rounds;
+  private final CostLedger ledger;
   private final FederatedConfig fed;
   private final EvalConfig eval;
   private final long seed;
 
-  public FedAvgLoop(FedAvgEngine engine, FederatedConfig fed, EvalConfig eval, long seed) {
+  public FedAvgLoop(FedAvgEngine engine, RoundRunner rounds, CostLedger ledger, FederatedConfig fed, EvalConfig eval,
+      long seed) {
     this.engine = engine;
+    this.rounds = rounds;
+    this.ledger = ledger;
     this.fed = fed;
     this.eval = eval;
     this.seed = seed;
@@ -30,35 +36,33 @@ public final class FedAvgLoop {
   /** The trained weights and every round's metrics. */
   public record Result(float[] weights, List<RoundMetrics> rounds, boolean reachedTarget) {}
 
-  public Result run(Architecture arch, float[] initial, CostLedger ledger, Consumer<RoundMetrics> onRound) {
-    return run(arch, initial, ledger, 1, fed.rounds(), fed.targetAccuracy(), onRound);
+  /** Called after every round with its metrics and the global weights after it (for checkpoints). */
+  public interface RoundListener {
+    void afterRound(RoundMetrics metrics, float[] weights);
   }
 
   /**
-   * Rounds {@code firstRound .. firstRound + rounds - 1} (the round number seeds the client
-   * sampling, so phases of one run use distinct numbers); stops early at {@code targetAccuracy} > 0.
+   * Rounds {@code firstRound .. lastRound} (the round number seeds the client sampling, so phases
+   * of one run use distinct numbers); stops early at {@code targetAccuracy} > 0.
    */
-  public Result run(Architecture arch, float[] initial, CostLedger ledger, int firstRound, int rounds,
-      double targetAccuracy, Consumer<RoundMetrics> onRound) {
-    long forwardFlops = ResourceCounter.forwardFlops(arch);
-    long params = ResourceCounter.params(arch);
+  public Result run(Architecture arch, float[] initial, int firstRound, int lastRound, double targetAccuracy,
+      RoundListener listener) {
     TrainingPlan training = new TrainingPlan(fed.localEpochs(), fed.batchSize(), fed.learningRate(),
         fed.momentum(), seed);
     float[] weights = initial;
     List<RoundMetrics> history = new ArrayList<>();
     boolean reached = false;
-    int lastRound = firstRound + rounds - 1;
     for (int round = firstRound; round <= lastRound && !reached; round++) {
       long t0 = System.nanoTime();
-      int[] sampled = ClientSampler.sample(seed, round, fed.clients(), fed.clientsPerRound());
-      RoundUpdate update = engine.trainRound(round, new ModelState(arch, weights), sampled, training);
-      weights = update.averagedWeights();
+      int[] sampled = rounds.sample(round);
+      RoundRunner.Outcome outcome = rounds.run(round, Map.of(0, new ModelState(arch, weights)), sampled,
+          new int[sampled.length], training);
+      weights = outcome.models().get(0).weights();
       long t1 = System.nanoTime();
       double lossSum = 0;
       long samples = 0;
       double clientSeconds = 0;
-      for (ClientResult r : update.clients()) {
-        ledger.recordTraining(r.client(), forwardFlops, r.samples() / fed.localEpochs(), fed.localEpochs(), params);
+      for (ClientResult r : outcome.accepted()) {
         lossSum += r.trainLossSum();
         samples += r.samples();
         clientSeconds += r.trainSeconds();
@@ -72,13 +76,15 @@ public final class FedAvgLoop {
       long t2 = System.nanoTime();
       reached = targetAccuracy > 0 && test != null && test.accuracy() >= targetAccuracy;
       CostLedger.Totals cost = ledger.totals();
-      RoundMetrics m = new RoundMetrics(round, sampled.length, samples, samples == 0 ? Double.NaN : lossSum / samples,
+      RoundMetrics m = new RoundMetrics(round, outcome.sampled(), outcome.accepted().size(), outcome.failures().size(),
+          outcome.failures().stream().map(f -> String.valueOf(f.client())).collect(Collectors.joining(" ")),
+          samples, samples == 0 ? Double.NaN : lossSum / samples,
           val.accuracy(), val.meanLoss(),
           test == null ? Double.NaN : test.accuracy(), test == null ? Double.NaN : test.meanLoss(),
-          (t2 - t0) / 1e9, (t1 - t0) / 1e9, clientSeconds, (t2 - t1) / 1e9,
+          (t2 - t0) / 1e9, (t1 - t0) / 1e9, clientSeconds, (t2 - t1) / 1e9, outcome.simulatedSeconds(),
           cost.trainFlops(), cost.bytesDown(), cost.bytesUp(), cost.clientTrainings());
       history.add(m);
-      onRound.accept(m);
+      listener.afterRound(m, weights);
     }
     return new Result(weights, history, reached);
   }

@@ -1,12 +1,17 @@
 package io.fednas.federated;
 
 /**
- * One round, as reported: the clients trained, the global model's scores (NaN where not
- * evaluated this round), wall times, and the cumulative client cost after the round.
+ * One round, as reported: the clients sampled, aggregated and failed (dropped out, missed the
+ * deadline or rejected; their ids space-separated in {@code failedClients}), the global model's
+ * scores (NaN where not evaluated this round), wall times, the round's simulated device time, and
+ * the cumulative client cost after the round.
  */
 public record RoundMetrics(
     int round,
+    int clientsSampled,
     int clientsTrained,
+    int clientsFailed,
+    String failedClients,
     long samplesTrained,
     double trainLoss,
     double validationAccuracy,
@@ -17,7 +22,8 @@ public record RoundMetrics(
     double trainStageSeconds,
     double clientTrainSeconds,
     double evalSeconds,
+    double simulatedRoundSeconds,
     long cumTrainFlops,
     long cumBytesDown,
     long cumBytesUp,
-    long cumClientTrainings) {}
+    long cumClientTrainings) implements java.io.Serializable {}

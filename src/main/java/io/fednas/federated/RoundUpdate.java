@@ -6,11 +6,12 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The mergeable result of a round's client trainings: the exact weighted sum of their weights
- * (O(parameters), whatever the number of clients) and each client's small metrics record.
+ * The mergeable result of a round's client trainings for one model: the exact weighted sum of the
+ * accepted clients' weights (O(parameters), whatever the number of clients) and every client's
+ * small report, rejected ones included.
  */
 public final class RoundUpdate implements Serializable {
-  private final FixedPointSum weights;
+  private FixedPointSum weights; // null while no accepted update has been merged in
   private final List<ClientResult> clients;
 
   RoundUpdate(FixedPointSum weights, List<ClientResult> clients) {
@@ -18,21 +19,45 @@ public final class RoundUpdate implements Serializable {
     this.clients = clients;
   }
 
-  static RoundUpdate of(float[] weights, double share, ClientResult result) {
+  static RoundUpdate of(float[] weights, ClientResult result) {
     List<ClientResult> list = new ArrayList<>();
     list.add(result);
-    return new RoundUpdate(FixedPointSum.of(weights, share), list);
+    return new RoundUpdate(result.accepted() ? FixedPointSum.of(weights, result.share()) : null, list);
   }
 
   /** Merges {@code other} into this one (Spark hands each value to one merge only). */
   RoundUpdate merge(RoundUpdate other) {
-    weights.add(other.weights);
+    if (weights == null) {
+      weights = other.weights;
+    } else if (other.weights != null) {
+      weights.add(other.weights);
+    }
     clients.addAll(other.clients);
     return this;
   }
 
+  /**
+   * The FedAvg of the accepted updates, or null when none was accepted. Shares were n_k / n over
+   * every trained client; with some rejected, the sum is renormalised by the accepted shares,
+   * added in client order so the result does not depend on Spark's merge order.
+   */
   public float[] averagedWeights() {
-    return weights.toFloats();
+    if (weights == null) {
+      return null;
+    }
+    float[] w = weights.toFloats();
+    List<ClientResult> all = clients();
+    if (all.stream().allMatch(ClientResult::accepted)) {
+      return w;
+    }
+    double share = 0;
+    for (ClientResult r : all) {
+      share += r.accepted() ? r.share() : 0;
+    }
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) (w[i] / share);
+    }
+    return w;
   }
 
   /** The clients' reports, by client id. */

@@ -17,6 +17,7 @@ import java.util.List;
  */
 public final class FedNasJob {
   static final String USAGE = "usage: FedNasJob CONFIG_FILE [key=value ...]   (keys: see docs/CONFIG.md)\n"
+      + "       FedNasJob CONFIG_FILE --resume RUN_DIR [key=value ...]   (continue a stopped run from its checkpoint)\n"
       + "       FedNasJob --get KEY CONFIG_FILE [key=value ...]   (print one resolved value, for scripts)";
 
   private FedNasJob() {}
@@ -37,8 +38,23 @@ public final class FedNasJob {
     try {
       Path conf = Path.of(args[0]);
       List<String> overrides = new ArrayList<>(List.of(args).subList(1, args.length));
+      Path resume = null;
+      int r = overrides.indexOf("--resume");
+      if (r >= 0) {
+        if (r + 1 >= overrides.size() || overrides.get(r + 1).contains("=")) {
+          err.println("error: --resume needs the run directory to continue\n" + USAGE);
+          return 2;
+        }
+        resume = Path.of(overrides.get(r + 1));
+        overrides.remove(r + 1);
+        overrides.remove(r);
+        if (!java.nio.file.Files.isDirectory(resume)) {
+          err.println("error: --resume " + resume + ": no such run directory");
+          return 2;
+        }
+      }
       FedNasConfig cfg = ConfigLoader.load(conf, overrides);
-      new JobRun(cfg, out).run(outputDir(cfg));
+      new JobRun(cfg, out).run(resume != null ? resume : outputDir(cfg), resume != null);
       return 0;
     } catch (Exception | Error e) { // Spark throws its checked SparkException undeclared
       FedNasException userError = userError(e);

@@ -199,20 +199,23 @@ final class HtmlReport {
   }
 
   private void participation(CsvTable cost) {
-    section("Participation", "Client-trainings per client over the whole run. Failed trainings are counted in "
-        + "rounds.csv once devices can drop out; this run simulated none.");
+    section("Participation", "Client-trainings per client over the whole run, failed ones (dropped out, missed the "
+        + "deadline, update rejected) included; failures.csv says which and why.");
     double[] clients = cost.numbers("client");
     double[] trainings = cost.numbers("client_trainings");
     chart(new Chart("participation", "Client-trainings per client", "client", "trainings",
         List.of(new Series("trainings", clients, trainings, Style.BARS))));
+    double[] failed = cost.numbers("failed_trainings");
     int never = 0;
     double max = 0;
-    for (double t : trainings) {
-      never += t == 0 ? 1 : 0;
-      max = Math.max(max, t);
+    long failures = 0;
+    for (int c = 0; c < trainings.length; c++) {
+      never += trainings[c] == 0 ? 1 : 0;
+      max = Math.max(max, trainings[c]);
+      failures += (long) failed[c];
     }
-    body.append(String.format(Locale.ROOT, "<p>%d clients, %d never trained, at most %d trainings per client, 0 failures.</p>%n",
-        trainings.length, never, (long) max));
+    body.append(String.format(Locale.ROOT, "<p>%d clients, %d never trained, at most %d trainings per client, "
+        + "%d failed trainings.</p>%n", trainings.length, never, (long) max, failures));
   }
 
   /**

@@ -9,7 +9,13 @@ import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.cost.DeviceProfile;
 import io.fednas.cost.ResourceMetric;
+import io.fednas.checkpoint.CheckpointFile;
+import io.fednas.checkpoint.Checkpoints;
+import io.fednas.checkpoint.RunState;
+import io.fednas.checkpoint.RunState.Phase;
 import io.fednas.federated.ModelState;
+import io.fednas.federated.RoundRunner;
+import io.fednas.fleet.Fleet;
 import io.fednas.search.CandidateGenerator;
 import io.fednas.search.SearchLoop;
 import io.fednas.data.ClientPlan;
@@ -27,7 +33,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -49,8 +54,11 @@ final class JobRun {
     this.out = out;
   }
 
-  /** Runs to completion; returns the run directory. Failures after it exists leave status "failed". */
-  Path run(Path outputDir) {
+  /**
+   * Runs to completion; returns the run directory. Failures after it exists leave status "failed".
+   * {@code resume}: continue the run in {@code outputDir} from its checkpoint.
+   */
+  Path run(Path outputDir, boolean resume) {
     long start = System.nanoTime();
     Dataset data = DatasetCache.get(cfg.data());
     Architecture arch = Architectures.byName(cfg.arch(), data.train().channels(), data.train().height(),
@@ -62,7 +70,13 @@ final class JobRun {
     if (loadedBase != null) {
       arch = loadedBase.arch();
     }
-    DeviceProfile device = searching ? DeviceProfile.load(Path.of(cfg.search().devicesDir()), cfg.search().device()) : null;
+    Path devicesDir = Path.of(cfg.search().devicesDir());
+    DeviceProfile device = searching ? DeviceProfile.load(devicesDir, cfg.search().device()) : null;
+    int[] trainSizes = new int[plan.clients()];
+    for (int c = 0; c < trainSizes.length; c++) {
+      trainSizes[c] = plan.train()[c].length;
+    }
+    Fleet fleet = Fleet.of(cfg.simulation(), device, devicesDir, cfg.seed(), trainSizes, cfg.federated().localEpochs());
     ResourceMetric metric = searching ? metricOf(device) : null;
     if (searching) {
       if (cfg.data().validationFraction() == 0) {
@@ -72,90 +86,141 @@ final class JobRun {
       SearchLoop.budget(cfg.search(), metric,
           new CandidateGenerator(metric, cfg.search().layers(), cfg.search().minWidth()), arch);
     }
-    RunDirectory dir = RunDirectory.prepare(outputDir, cfg.overwrite());
+    RunDirectory dir;
+    RunState state;
+    if (resume) {
+      dir = RunDirectory.existing(outputDir);
+      if (PreviousRun.completed(outputDir)) {
+        out.println("run " + outputDir + " has already completed; nothing to resume");
+        return outputDir;
+      }
+      state = CheckpointFile.read(outputDir);
+      state.requireSameConfig(cfg.render(), outputDir);
+    } else {
+      dir = RunDirectory.prepare(outputDir, cfg.overwrite());
+      state = new RunState(cfg.render(), !searching ? Phase.FEDAVG : loadedBase != null ? Phase.SEARCH : Phase.BASE,
+          loadedBase != null ? loadedBase : new ModelState(arch, initialWeights(arch)), new CostLedger(plan.clients()));
+    }
     Progress progress = new Progress(out, searching ? 0 : cfg.federated().rounds());
     progress.line("run directory: " + dir.root());
+    if (resume) {
+      progress.line("resuming from the checkpoint after round " + state.lastRound + " (" + state.phase.label() + ")");
+    }
     progress.line(String.format("%s: %d training / %d test samples, %d clients (%s), %d per round; %s, %,d parameters, %,d forward FLOPs",
         data.name(), data.train().size(), data.test().size(), plan.clients(), cfg.data().partition(),
         cfg.federated().clientsPerRound(), arch.name(), ResourceCounter.params(arch), ResourceCounter.forwardFlops(arch)));
-    dir.writeString("config.conf", cfg.render());
-    dir.writeString("architecture.json", arch.toJson());
-    dir.writeString("partition.csv", PartitionSummary.csv(plan, data.train()));
+    progress.line(fleet.describe());
+    if (!resume) {
+      dir.writeString("config.conf", cfg.render());
+      dir.writeString("architecture.json", arch.toJson());
+      dir.writeString("partition.csv", PartitionSummary.csv(plan, data.train()));
+    }
     SparkSession spark = null;
     try {
       spark = SparkSessions.start(cfg);
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       progress.line("spark: " + sc.master() + ", default parallelism " + sc.defaultParallelism());
-      MetricsTable metrics = new MetricsTable();
-      CostLedger ledger = new CostLedger(plan.clients());
-      FedAvgLoop.Result result;
-      SearchLoop.Result searched = null;
-      Architecture finalArch = arch;
-      Consumer<RoundMetrics> onRound = m -> {
-        metrics.add(m);
-        dir.writeString("rounds.csv", metrics.csv());
-        progress.round(m);
-      };
+      MetricsTable metrics = new MetricsTable(state.metrics);
+      Checkpoints checkpoints = new Checkpoints(dir.root(), state, cfg.checkpointEvery(), start);
       try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, cfg.eval().testPartitions())) {
-        FedAvgLoop fedavg = new FedAvgLoop(engine, cfg.federated(), cfg.eval(), cfg.seed());
-        engine.phase(cfg.name(), searching ? "base model" : "FedAvg");
-        if (!searching) {
-          result = fedavg.run(arch, initialWeights(arch), ledger, onRound);
-        } else {
-          SearchConfig s = cfg.search();
-          SearchLoop search = new SearchLoop(cfg.name(), engine, cfg.federated(), cfg.eval(), s, cfg.seed(), metric, device, ledger,
-              progress);
-          progress.roundsLeft((loadedBase != null ? 0 : s.baseRounds()) + search.plannedRounds(arch));
-          ModelState base;
-          double baseValidation;
-          int baseRounds;
-          if (loadedBase != null) {
-            base = loadedBase;
-            baseValidation = search.validationAccuracy(base);
-            baseRounds = 0;
-            progress.line(String.format(java.util.Locale.ROOT, "base model: %s from %s, val acc %.4f", arch.describe(), s.baseModel(),
-                baseValidation));
-          } else {
-            progress.line("base model: " + s.baseRounds() + " FedAvg rounds");
-            FedAvgLoop.Result trained = fedavg.run(arch, initialWeights(arch), ledger, 1, s.baseRounds(), 0, onRound);
-            RoundMetrics lastBase = trained.rounds().get(trained.rounds().size() - 1);
-            base = new ModelState(arch, trained.weights());
-            baseValidation = lastBase.validationAccuracy();
-            baseRounds = lastBase.round();
+        RoundRunner rounds = new RoundRunner(engine, fleet, cfg.faults(), cfg.federated().clients(),
+            cfg.federated().clientsPerRound(), state.ledger);
+        if (state.rounds != null) {
+          rounds.restore(state.rounds);
+        }
+        checkpoints.track(rounds);
+        if (!resume) {
+          checkpoints.enter(state.phase); // round 0: even a driver lost in round 1 can be resumed
+        }
+        FedAvgLoop fedavg = new FedAvgLoop(engine, rounds, state.ledger, cfg.federated(), cfg.eval(), cfg.seed());
+        FedAvgLoop.RoundListener onRound = (m, w) -> { // saved before it is shown: a round on screen is never lost
+          metrics.add(m);
+          state.model = new ModelState(state.model.arch(), w);
+          state.lastRound = m.round();
+          checkpoints.afterRound();
+          dir.writeString("rounds.csv", metrics.csv());
+          progress.round(m);
+        };
+        SearchConfig s = cfg.search();
+        SearchLoop search = searching ? new SearchLoop(cfg.name(), engine, rounds, cfg.federated(), cfg.eval(), s,
+            cfg.seed(), metric, state.ledger, progress) : null;
+        if (state.phase == Phase.FEDAVG) {
+          engine.phase(cfg.name(), "FedAvg");
+          double target = cfg.federated().targetAccuracy();
+          // a run stopped right after reaching its target must not train on after a resume
+          boolean reached = target > 0 && !state.metrics.isEmpty()
+              && state.metrics.get(state.metrics.size() - 1).testAccuracy() >= target;
+          state.reachedTarget = reached || fedavg.run(arch, state.model.weights(), state.lastRound + 1,
+              reached ? state.lastRound : cfg.federated().rounds(), target, onRound).reachedTarget();
+          checkpoints.enter(Phase.DONE);
+        }
+        if (state.phase == Phase.BASE) {
+          engine.phase(cfg.name(), "base model");
+          progress.roundsLeft(s.baseRounds() - state.lastRound + search.plannedRounds(arch));
+          progress.line("base model: " + s.baseRounds() + " FedAvg rounds");
+          fedavg.run(arch, state.model.weights(), state.lastRound + 1, s.baseRounds(), 0, onRound);
+          state.baseValidation = state.metrics.get(state.metrics.size() - 1).validationAccuracy();
+          state.baseRounds = state.lastRound;
+          checkpoints.enter(Phase.SEARCH);
+        }
+        if (state.phase == Phase.SEARCH) {
+          if (state.search == null) {
+            if (loadedBase != null) {
+              progress.roundsLeft(search.plannedRounds(arch));
+              state.baseValidation = search.validationAccuracy(state.model);
+              progress.line(String.format(java.util.Locale.ROOT, "base model: %s from %s, val acc %.4f", arch.describe(),
+                  s.baseModel(), state.baseValidation));
+            }
+            state.search = search.start(state.model, state.baseValidation, state.baseRounds + 1);
           }
-          searched = search.run(base, baseValidation, baseRounds + 1);
-          finalArch = searched.finalModel().arch();
-          dir.writeString("search.csv", SearchTable.csv(searched.curve()));
-          dir.writeString("tournament.csv", SearchTable.tournamentCsv(searched.tournament()));
-          progress.line("long-term fine-tune: " + s.longTermRounds() + " FedAvg rounds of " + finalArch.describe());
+          state.searched = search.run(state.search, checkpoints::afterSearchStep);
+          state.model = state.searched.finalModel();
+          state.search = null;
+          checkpoints.enter(Phase.LONG_TERM);
+        }
+        if (state.phase == Phase.LONG_TERM) {
+          progress.line("long-term fine-tune: " + s.longTermRounds() + " FedAvg rounds of " + state.model.arch().describe());
           engine.phase(cfg.name(), "long-term fine-tune");
-          result = fedavg.run(finalArch, searched.finalModel().weights(), ledger,
-              baseRounds + searched.rounds() + 1, s.longTermRounds(), 0, onRound);
+          fedavg.run(state.model.arch(), state.model.weights(), state.lastRound + 1,
+              state.baseRounds + state.searched.rounds() + s.longTermRounds(), 0, onRound);
+          checkpoints.enter(Phase.DONE);
         }
       }
-      saveModel(finalArch, result.weights(), dir.resolve("model.zip"));
+      Architecture finalArch = state.model.arch();
+      SearchLoop.Result searched = state.searched;
+      saveModel(finalArch, state.model.weights(), dir.resolve("model.zip"));
       dir.writeString(PreviousRun.ARCHITECTURE_FILE, finalArch.toJson());
-      dir.writeString("client_cost.csv", clientCostCsv(ledger));
+      dir.writeString("client_cost.csv", clientCostCsv(state.ledger));
+      dir.writeString("failures.csv", FailureTable.csv(state.rounds.failures()));
       metrics.writeParquet(spark, dir.resolve("rounds.parquet"));
-      for (String table : searched != null ? List.of("partition", "client_cost", "search", "tournament")
-          : List.of("partition", "client_cost")) {
+      for (String table : searched != null ? List.of("partition", "client_cost", "failures", "search", "tournament")
+          : List.of("partition", "client_cost", "failures")) {
+        if (table.equals("search")) {
+          dir.writeString("search.csv", SearchTable.csv(searched.curve()));
+          dir.writeString("tournament.csv", SearchTable.tournamentCsv(searched.tournament()));
+        }
         CsvToParquet.convert(spark, dir, table);
       }
-      double wall = (System.nanoTime() - start) / 1e9;
-      ObjectNode summary = summary("completed", finalArch, result, ledger, wall, dir, sc);
+      double wall = state.earlierWallSeconds + (System.nanoTime() - start) / 1e9;
+      RoundMetrics last = state.metrics.get(state.metrics.size() - 1);
+      ObjectNode summary = summary("completed", finalArch, last, state.reachedTarget, state.ledger, wall, dir, sc);
       if (searched != null) {
         SearchTable.addToSummary(summary, searched, arch, metric);
       }
+      ObjectNode cp = summary.putObject("checkpoints");
+      cp.put("writes", checkpoints.writes());
+      cp.put("write_seconds", checkpoints.writeSeconds());
+      cp.put("resumed", resume);
       try {
         HtmlReport.write(dir, summary);
       } catch (IOException | RuntimeException e) { // the run's results stand without their report
         progress.line("warning: report.html not written: " + e);
       }
       dir.writeString("summary.json", JSON.writeValueAsString(summary));
-      RoundMetrics last = result.rounds().get(result.rounds().size() - 1);
+      CheckpointFile.delete(dir.root()); // the results are complete: nothing is left to resume
       progress.line(String.format("done: test accuracy %s after %d rounds in %s%s; results in %s",
           Progress.pct(last.testAccuracy()).trim(), last.round(), Progress.duration(wall),
-          result.reachedTarget() ? " (target reached)" : "", dir.root()));
+          state.reachedTarget ? " (target reached)" : "", dir.root()));
       return dir.root();
     } catch (Exception e) { // Spark throws its checked SparkException undeclared
       writeFailure(dir, e, start);
@@ -167,21 +232,19 @@ final class JobRun {
     }
   }
 
-  private ObjectNode summary(String status, Architecture arch, FedAvgLoop.Result result, CostLedger ledger,
-      double wall, RunDirectory dir, JavaSparkContext sc) {
+  private ObjectNode summary(String status, Architecture arch, RoundMetrics last, boolean reachedTarget,
+      CostLedger ledger, double wall, RunDirectory dir, JavaSparkContext sc) {
     ObjectNode s = JSON.createObjectNode();
     s.put("status", status);
     s.put("mode", cfg.mode());
     s.put("name", cfg.name());
     s.put("seed", cfg.seed());
     s.put("dataset", cfg.data().name());
-    List<RoundMetrics> rounds = result.rounds();
-    RoundMetrics last = rounds.get(rounds.size() - 1);
     s.put("test_accuracy", last.testAccuracy());
     s.put("test_loss", last.testLoss());
     s.put("validation_accuracy", nullIfNaN(last.validationAccuracy()));
     s.put("rounds", last.round()); // round numbers run on through every phase of a search
-    s.put("reached_target", result.reachedTarget());
+    s.put("reached_target", reachedTarget);
     s.put("wall_seconds", wall);
     CostLedger.Totals t = ledger.totals();
     ObjectNode cost = s.putObject("client_cost");
@@ -189,6 +252,11 @@ final class JobRun {
     cost.put("bytes_down", t.bytesDown());
     cost.put("bytes_up", t.bytesUp());
     cost.put("client_trainings", t.clientTrainings());
+    long failed = 0;
+    for (int c = 0; c < ledger.clients(); c++) {
+      failed += ledger.failures(c);
+    }
+    cost.put("failed_trainings", failed);
     ObjectNode model = s.putObject("final_model");
     model.put("arch", arch.name());
     model.put("params", ResourceCounter.params(arch));
@@ -239,9 +307,10 @@ final class JobRun {
   }
 
   private static String clientCostCsv(CostLedger ledger) {
-    StringBuilder sb = new StringBuilder("client,client_trainings,train_flops,bytes_down,bytes_up\n");
+    StringBuilder sb = new StringBuilder("client,client_trainings,failed_trainings,train_flops,bytes_down,bytes_up\n");
     for (int c = 0; c < ledger.clients(); c++) {
-      sb.append(c).append(',').append(ledger.trainings(c)).append(',').append(ledger.trainFlops(c)).append(',')
+      sb.append(c).append(',').append(ledger.trainings(c)).append(',').append(ledger.failures(c)).append(',')
+          .append(ledger.trainFlops(c)).append(',')
           .append(ledger.bytesDown(c)).append(',').append(ledger.bytesUp(c)).append('\n');
     }
     return sb.toString();

@@ -20,11 +20,17 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Per-round metrics as rounds.csv (rewritten atomically after every round, so it can be watched)
  * and rounds.parquet (at the end, for Spark SQL and Zeppelin). Columns are the fields of
- * {@link RoundMetrics} in snake_case; NaN marks a score not measured that round.
+ * {@link RoundMetrics} in snake_case; NaN marks a score not measured that round. The failed
+ * clients' ids are space-separated in one cell.
  */
 final class MetricsTable {
   private static final RecordComponent[] FIELDS = RoundMetrics.class.getRecordComponents();
-  private final List<RoundMetrics> rows = new ArrayList<>();
+  private final List<RoundMetrics> rows;
+
+  /** A table over {@code rows} (a checkpoint's list: rounds added here are saved with it). */
+  MetricsTable(List<RoundMetrics> rows) {
+    this.rows = rows;
+  }
 
   void add(RoundMetrics m) {
     rows.add(m);
@@ -91,6 +97,9 @@ final class MetricsTable {
     }
     if (t == double.class) {
       return DataTypes.DoubleType;
+    }
+    if (t == String.class) {
+      return DataTypes.StringType;
     }
     throw new IllegalStateException("no SQL type for " + t);
   }

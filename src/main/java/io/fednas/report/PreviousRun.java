@@ -21,6 +21,16 @@ final class PreviousRun {
 
   private PreviousRun() {}
 
+  /** Whether the run in {@code runDir} finished: its summary.json says status completed. */
+  static boolean completed(Path runDir) {
+    try {
+      return "completed".equals(new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(runDir.resolve("summary.json").toFile()).path("status").asText());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   static ModelState baseModel(String runDir, Dataset data) {
     Path root = Path.of(runDir);
     Path archFile = root.resolve(ARCHITECTURE_FILE);

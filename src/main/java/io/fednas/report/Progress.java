@@ -49,10 +49,20 @@ final class Progress implements SearchProgress {
     String of = rounds > 0 ? "/" + rounds : "";
     String left = countRoundAndEstimate(m.roundSeconds());
     out.println(String.format(Locale.ROOT,
-        "round %3d%s  test acc %s  val acc %s  train loss %.4f  %5.1fs%s  |  cost: %d trainings, %s train FLOPs, %s down, %s up",
+        "round %3d%s  test acc %s  val acc %s  train loss %.4f  %5.1fs%s%s  |  cost: %d trainings, %s train FLOPs, %s down, %s up",
         m.round(), of, pct(m.testAccuracy()), pct(m.validationAccuracy()), m.trainLoss(), m.roundSeconds(),
-        left, m.cumClientTrainings(), si(m.cumTrainFlops(), ""), si(m.cumBytesDown(), "B"), si(m.cumBytesUp(), "B")));
+        left, failures(m), m.cumClientTrainings(), si(m.cumTrainFlops(), ""), si(m.cumBytesDown(), "B"),
+        si(m.cumBytesUp(), "B")));
     out.flush();
+  }
+
+  /** "  3/10 clients failed" when some did, "  ROUND FAILED" when none was aggregated. */
+  private static String failures(RoundMetrics m) {
+    if (m.clientsFailed() == 0) {
+      return "";
+    }
+    return String.format(Locale.ROOT, "  %d/%d clients failed%s", m.clientsFailed(), m.clientsSampled(),
+        m.clientsTrained() == 0 ? ": ROUND FAILED, model kept" : "");
   }
 
   @Override

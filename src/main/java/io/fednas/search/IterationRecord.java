@@ -24,4 +24,4 @@ public record IterationRecord(
     long cumTrainFlops,
     long cumBytes,
     long cumClientTrainings,
-    double cumDeviceSeconds) {}
+    double cumDeviceSeconds) implements java.io.Serializable {}

@@ -5,7 +5,7 @@ package io.fednas.search;
  * run records.
  */
 public sealed interface RoundSchedule {
-  record Decision(int rounds, String reason) {}
+  record Decision(int rounds, String reason) implements java.io.Serializable {}
 
   /** What the driver observed in the iteration just finished. */
   record Observation(double leaderScore, double runnerUpScore, double accuracyDrop) {}

@@ -5,23 +5,23 @@ import io.fednas.config.EvalConfig;
 import io.fednas.config.FederatedConfig;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
-import io.fednas.cost.DeviceProfile;
 import io.fednas.cost.ResourceMetric;
 import io.fednas.data.Seeds;
-import io.fednas.federated.ClientResult;
 import io.fednas.federated.ClientSampler;
 import io.fednas.federated.EvalCounts;
 import io.fednas.federated.FedAvgEngine;
 import io.fednas.federated.ModelState;
-import io.fednas.federated.RoundUpdate;
+import io.fednas.federated.RoundRunner;
 import io.fednas.federated.TrainingPlan;
 import io.fednas.model.Architecture;
 import io.fednas.model.ResourceCounter;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Federated NetAdapt (FEDNAS.md section 2) with short-term fine-tuning by federated rounds
@@ -30,35 +30,28 @@ import java.util.TreeMap;
  */
 public final class SearchLoop {
   private final FedAvgEngine engine;
+  private final RoundRunner rounds;
   private final FederatedConfig fed;
   private final EvalConfig eval;
   private final SearchConfig search;
   private final long seed;
   private final ResourceMetric metric;
-  private final DeviceProfile device;
   private final CandidateGenerator generator;
   private final Tournament tournament;
   private final RoundSchedule schedule;
   private final CostLedger ledger;
   private final SearchProgress log;
   private final String runName;
-  private int round;
-  private double deviceSeconds;
-  private int candidatesTrained;
-  private int candidatesDropped;
-  private long validationBytes;
-  private int currentIteration;
-  private final List<TournamentRecord> tournamentRecords = new ArrayList<>();
 
-  public SearchLoop(String runName, FedAvgEngine engine, FederatedConfig fed, EvalConfig eval, SearchConfig search, long seed,
-      ResourceMetric metric, DeviceProfile device, CostLedger ledger, SearchProgress log) {
+  public SearchLoop(String runName, FedAvgEngine engine, RoundRunner rounds, FederatedConfig fed, EvalConfig eval,
+      SearchConfig search, long seed, ResourceMetric metric, CostLedger ledger, SearchProgress log) {
     this.engine = engine;
+    this.rounds = rounds;
     this.fed = fed;
     this.eval = eval;
     this.search = search;
     this.seed = seed;
     this.metric = metric;
-    this.device = device;
     this.ledger = ledger;
     this.log = log;
     this.runName = runName;
@@ -130,142 +123,220 @@ public final class SearchLoop {
 
   /** The search's outcome: the chosen model after each iteration, and the final one. */
   public record Result(ModelState finalModel, List<IterationRecord> curve, int rounds, int candidatesTrained,
-      int candidatesDropped, double deviceSeconds, long validationBytes, List<TournamentRecord> tournament) {}
+      int candidatesDropped, double deviceSeconds, long validationBytes, List<TournamentRecord> tournament)
+      implements Serializable {}
 
-  /** Runs the iterations from a trained base model; {@code firstRound} continues the run's round numbering. */
-  public Result run(ModelState base, double baseValidation, int firstRound) {
-    round = firstRound - 1;
-    double r0 = metric.of(base.arch());
-    double budget = budget(search, metric, generator, base.arch());
-    List<IterationRecord> curve = new ArrayList<>();
-    curve.add(record(0, r0, 0, List.of(), -1, -1, base.arch(), baseValidation, 0, "base model"));
-    ModelState current = base;
-    double currentAccuracy = baseValidation;
-    RoundSchedule.Decision rounds = schedule.first();
-    int roundsSoFar = 0;
-    for (int i = 1; i <= search.maxIterations() && metric.of(current.arch()) > budget; i++) {
-      int perIteration = i == 1 ? plannedRoundsPerIteration(generator.layersOf(current.arch()).size())
-          : Math.max(1, roundsSoFar / (i - 1));
-      log.roundsLeft(iterationsLeft(metric.of(current.arch()), r0, budget, i) * perIteration + search.longTermRounds());
-      currentIteration = i;
-      engine.phase(runName, "search iteration " + i);
-      int before = round;
-      double target = metric.of(current.arch()) - search.initialReduction() * r0 * Math.pow(search.decay(), i - 1);
-      List<Candidate> candidates = generator.generate(current.arch(), current.weights(), Math.max(target, 0));
-      if (candidates.isEmpty()) {
-        log.line(String.format(java.util.Locale.ROOT, "iteration %d: no layer can be narrowed to the target %.4g; stopping", i, target));
-        break;
-      }
-      log.line(String.format(java.util.Locale.ROOT, "iteration %d: target %.4g %s, %d candidates, %d short-term rounds (%s)",
-          i, target, metric.unit(), candidates.size(), rounds.rounds(), rounds.reason()));
-      ShortTerm st = shortTerm(i, candidates, rounds.rounds());
-      Candidate chosen = choose(candidates, st.scores, current, currentAccuracy);
-      for (Candidate c : candidates) {
-        if (st.scores.containsKey(c.id())) {
-          tournamentRecords.add(new TournamentRecord(i, st.roundsDone, c.id(), c.layer(), c.width(), st.scores.get(c.id()),
-              c == chosen ? TournamentRecord.CHOSEN : TournamentRecord.NOT_CHOSEN));
-        }
-      }
-      ModelState chosenModel = st.models.get(chosen.id());
-      double chosenAccuracy = st.scores.get(chosen.id());
-      log.line(String.format(java.util.Locale.ROOT, "iteration %d: chose layer %d -> width %d (%s), val acc %.4f, %s %.4g",
-          i, chosen.layer(), chosen.width(), chosen.arch().describe(), chosenAccuracy, metric.unit(), chosen.resource()));
-      curve.add(record(i, target, candidates.size(), st.dropped, chosen.layer(), chosen.width(), chosen.arch(),
-          chosenAccuracy, rounds.rounds(), rounds.reason()));
-      double[] top = topTwo(st.lastScores);
-      rounds = schedule.next(rounds, new RoundSchedule.Observation(top[0], top[1], currentAccuracy - chosenAccuracy));
-      current = chosenModel;
-      currentAccuracy = chosenAccuracy;
-      roundsSoFar += round - before;
+  /**
+   * Everything the search has done and has yet to do, at a round boundary: what a checkpoint
+   * saves. Every random draw is seeded by (run seed, round, client, purpose), so the round number
+   * is the position of every random stream, and a search continued from a State runs exactly as it
+   * would have without the interruption.
+   */
+  public static final class State implements Serializable {
+    private int firstRound;
+    private int round; // the last round done
+    private double r0;
+    private double budget;
+    private double deviceSeconds;
+    private int candidatesTrained;
+    private int candidatesDropped;
+    private long validationBytes;
+    private final List<TournamentRecord> tournament = new ArrayList<>();
+    private final List<IterationRecord> curve = new ArrayList<>();
+    private int iteration = 1; // in progress, or next
+    private ModelState current;
+    private double currentAccuracy;
+    private RoundSchedule.Decision schedule;
+    private int roundsSoFar;
+    private Iteration inProgress; // null between iterations
+    private boolean finished;
+
+    /** The last round done. */
+    public int round() {
+      return round;
     }
-    return new Result(current, curve, round - firstRound + 1, candidatesTrained, candidatesDropped, deviceSeconds,
-        validationBytes, List.copyOf(tournamentRecords));
+  }
+
+  /** An iteration's short-term fine-tuning in progress: its candidates, the live ones, scores, position. */
+  private static final class Iteration implements Serializable {
+    private final List<Candidate> candidates;
+    private final double target;
+    private final int shortTermRounds;
+    private final int startRound;
+    private final TreeMap<Integer, ModelState> live = new TreeMap<>();
+    private final Map<Integer, Double> scores = new HashMap<>(); // every candidate's last score, dropped ones too
+    private final List<Integer> dropped = new ArrayList<>();
+    private int done; // short-term rounds of finished rungs
+    private int step; // rounds done in the current rung
+    private boolean over;
+
+    Iteration(List<Candidate> candidates, double target, int shortTermRounds, int startRound) {
+      this.candidates = candidates;
+      this.target = target;
+      this.shortTermRounds = shortTermRounds;
+      this.startRound = startRound;
+      candidates.forEach(c -> live.put(c.id(), new ModelState(c.arch(), c.weights())));
+    }
+  }
+
+  /** The search's starting state from a trained base model; {@code firstRound} continues the run's round numbering. */
+  public State start(ModelState base, double baseValidation, int firstRound) {
+    State s = new State();
+    s.firstRound = firstRound;
+    s.round = firstRound - 1;
+    s.r0 = metric.of(base.arch());
+    s.budget = budget(search, metric, generator, base.arch());
+    s.current = base;
+    s.currentAccuracy = baseValidation;
+    s.schedule = schedule.first();
+    s.curve.add(record(s, 0, s.r0, 0, List.of(), -1, -1, base.arch(), baseValidation, 0, "base model"));
+    return s;
   }
 
   /**
-   * {@code scores}: the live candidates' final validation accuracy (the choice); {@code lastScores}:
-   * every candidate's last score, dropped ones too (what the round schedule observes).
+   * Runs the iterations from {@code s} (a fresh start or a checkpoint) to the budget, handing the
+   * state to {@code checkpoint} after every round, every tournament rung and every iteration.
    */
-  private record ShortTerm(Map<Integer, ModelState> models, Map<Integer, Double> scores, Map<Integer, Double> lastScores,
-      List<Integer> dropped, int roundsDone) {}
+  public Result run(State s, Consumer<State> checkpoint) {
+    if (s.inProgress != null) {
+      log.line(String.format(java.util.Locale.ROOT, "iteration %d: continuing after %d short-term rounds (round %d)",
+          s.iteration, s.inProgress.done + s.inProgress.step, s.round));
+    }
+    while (!s.finished) {
+      if (s.inProgress == null && !beginIteration(s)) {
+        s.finished = true;
+        checkpoint.accept(s);
+        break;
+      }
+      engine.phase(runName, "search iteration " + s.iteration);
+      shortTerm(s, checkpoint);
+      finishIteration(s);
+      checkpoint.accept(s);
+    }
+    return new Result(s.current, List.copyOf(s.curve), s.round - s.firstRound + 1, s.candidatesTrained,
+        s.candidatesDropped, s.deviceSeconds, s.validationBytes, List.copyOf(s.tournament));
+  }
+
+  /** Generates the next iteration's candidates; false when the search is over. */
+  private boolean beginIteration(State s) {
+    int i = s.iteration;
+    double resource = metric.of(s.current.arch());
+    if (i > search.maxIterations() || resource <= s.budget) {
+      return false;
+    }
+    int perIteration = i == 1 ? plannedRoundsPerIteration(generator.layersOf(s.current.arch()).size())
+        : Math.max(1, s.roundsSoFar / (i - 1));
+    log.roundsLeft(iterationsLeft(resource, s.r0, s.budget, i) * perIteration + search.longTermRounds());
+    double target = resource - search.initialReduction() * s.r0 * Math.pow(search.decay(), i - 1);
+    List<Candidate> candidates = generator.generate(s.current.arch(), s.current.weights(), Math.max(target, 0));
+    if (candidates.isEmpty()) {
+      log.line(String.format(java.util.Locale.ROOT, "iteration %d: no layer can be narrowed to the target %.4g; stopping", i, target));
+      return false;
+    }
+    log.line(String.format(java.util.Locale.ROOT, "iteration %d: target %.4g %s, %d candidates, %d short-term rounds (%s)",
+        i, target, metric.unit(), candidates.size(), s.schedule.rounds(), s.schedule.reason()));
+    s.inProgress = new Iteration(candidates, target, s.schedule.rounds(), s.round);
+    s.candidatesTrained += candidates.size();
+    return true;
+  }
+
+  /** Chooses among the candidates still live, records the curve, and sets the next iteration's rounds. */
+  private void finishIteration(State s) {
+    Iteration it = s.inProgress;
+    int i = s.iteration;
+    Map<Integer, Double> finalScores = new HashMap<>(); // dropped candidates are out of the choice
+    for (int id : it.live.keySet()) {
+      finalScores.put(id, it.scores.get(id));
+    }
+    Candidate chosen = choose(it.candidates, finalScores, s.current, s.currentAccuracy);
+    for (Candidate c : it.candidates) {
+      if (finalScores.containsKey(c.id())) {
+        s.tournament.add(new TournamentRecord(i, it.done, c.id(), c.layer(), c.width(), finalScores.get(c.id()),
+            c == chosen ? TournamentRecord.CHOSEN : TournamentRecord.NOT_CHOSEN));
+      }
+    }
+    ModelState chosenModel = it.live.get(chosen.id());
+    double chosenAccuracy = finalScores.get(chosen.id());
+    log.line(String.format(java.util.Locale.ROOT, "iteration %d: chose layer %d -> width %d (%s), val acc %.4f, %s %.4g",
+        i, chosen.layer(), chosen.width(), chosen.arch().describe(), chosenAccuracy, metric.unit(), chosen.resource()));
+    s.curve.add(record(s, i, it.target, it.candidates.size(), it.dropped, chosen.layer(), chosen.width(), chosen.arch(),
+        chosenAccuracy, it.shortTermRounds, s.schedule.reason()));
+    double[] top = topTwo(it.scores);
+    s.schedule = schedule.next(s.schedule, new RoundSchedule.Observation(top[0], top[1], s.currentAccuracy - chosenAccuracy));
+    s.current = chosenModel;
+    s.currentAccuracy = chosenAccuracy;
+    s.roundsSoFar += s.round - it.startRound;
+    s.iteration++;
+    s.inProgress = null;
+  }
 
   /**
    * Short-term fine-tuning of the candidates for S rounds, in rungs: with the tournament on, a rung
    * is rungRounds rounds, after which the live candidates are scored and some dropped; it ends
    * early when one is left. With parallel candidates, all live ones train in the same rounds on
    * disjoint groups of the sampled clients; without, each trains on its own rounds of m clients.
+   * Continues from the iteration's saved position.
    */
-  private ShortTerm shortTerm(int iteration, List<Candidate> candidates, int s) {
+  private void shortTerm(State s, Consumer<State> checkpoint) {
+    Iteration it = s.inProgress;
     Map<Integer, Candidate> byId = new HashMap<>();
-    candidates.forEach(c -> byId.put(c.id(), c));
-    Map<Integer, ModelState> live = new TreeMap<>();
-    for (Candidate c : candidates) {
-      live.put(c.id(), new ModelState(c.arch(), c.weights()));
-    }
-    candidatesTrained += candidates.size();
-    Map<Integer, ModelState> all = new HashMap<>(live);
-    Map<Integer, Double> scores = new HashMap<>();
-    List<Integer> dropped = new ArrayList<>();
+    it.candidates.forEach(c -> byId.put(c.id(), c));
     TrainingPlan plan = new TrainingPlan(fed.localEpochs(), fed.batchSize(), fed.learningRate(), fed.momentum(), seed);
-    int rung = search.tournament() ? search.rungRounds() : s;
-    int done = 0;
-    while (done < s) {
-      int len = Math.min(rung, s - done);
-      if (search.parallelCandidates()) {
-        for (int r = 0; r < len; r++) {
-          trainParallel(live, plan);
-        }
-      } else {
-        for (Map.Entry<Integer, ModelState> e : new ArrayList<>(live.entrySet())) {
-          for (int r = 0; r < len; r++) {
-            trainAlone(e.getKey(), live, plan);
-          }
-        }
+    int rung = search.tournament() ? search.rungRounds() : it.shortTermRounds;
+    while (!it.over && it.done < it.shortTermRounds) {
+      int len = Math.min(rung, it.shortTermRounds - it.done);
+      int steps = search.parallelCandidates() ? len : len * it.live.size();
+      while (it.step < steps) {
+        long t0 = System.nanoTime();
+        String what = search.parallelCandidates() ? trainParallel(s, it.live, plan)
+            : trainAlone(s, new ArrayList<>(it.live.keySet()).get(it.step / len), it.live, plan); // one after another
+        it.step++;
+        checkpoint.accept(s); // saved before it is shown: a round on screen is never lost
+        log.shortTermRound(s.round, s.iteration, what, (System.nanoTime() - t0) / 1e9);
       }
-      done += len;
+      it.done += len;
+      it.step = 0;
       int[] validators = validationClients();
-      Map<Integer, EvalCounts> val = engine.validate(live, validators, eval.batchSize());
-      for (ModelState m : live.values()) {
-        validationBytes += 4L * ResourceCounter.params(m.arch()) * validators.length; // each scorer downloads the model
+      Map<Integer, EvalCounts> val = engine.validate(it.live, validators, eval.batchSize());
+      for (ModelState m : it.live.values()) {
+        s.validationBytes += 4L * ResourceCounter.params(m.arch()) * validators.length; // each scorer downloads the model
       }
       for (Map.Entry<Integer, EvalCounts> e : val.entrySet()) {
-        scores.put(e.getKey(), e.getValue().accuracy());
+        it.scores.put(e.getKey(), e.getValue().accuracy());
       }
-      all.putAll(live);
-      if (done < s && live.size() > 1) {
-        Map<Integer, Double> liveScores = new TreeMap<>();
-        for (int id : live.keySet()) {
-          liveScores.put(id, scores.get(id));
-        }
-        List<Integer> out = tournament.drop(liveScores);
-        for (int id : liveScores.keySet()) {
-          Candidate c = byId.get(id);
-          tournamentRecords.add(new TournamentRecord(iteration, done, id, c.layer(), c.width(), scores.get(id),
-              out.contains(id) ? TournamentRecord.DROPPED : TournamentRecord.KEPT));
-        }
-        for (int id : out) {
-          live.remove(id);
-          dropped.add(id);
-          log.line(String.format(java.util.Locale.ROOT, "  after %d rounds: dropped candidate %d (val acc %.4f; leader %.4f)",
-              done, id, scores.get(id), java.util.Collections.max(liveScores.values())));
-        }
-        candidatesDropped += out.size();
+      if (it.done < it.shortTermRounds && it.live.size() > 1) {
+        drop(s, it, byId);
       }
-      if (search.tournament() && live.size() == 1) {
-        break; // one left: the round budget need not be spent
-      }
+      it.over = search.tournament() && it.live.size() == 1; // one left: the round budget need not be spent
+      checkpoint.accept(s);
     }
-    // dropped candidates are out of the choice
-    Map<Integer, Double> finalScores = new HashMap<>();
-    for (int id : live.keySet()) {
-      finalScores.put(id, scores.get(id));
-    }
-    return new ShortTerm(all, finalScores, scores, dropped, done);
   }
 
-  private void trainParallel(Map<Integer, ModelState> live, TrainingPlan plan) {
-    round++;
-    int[] sampled = ClientSampler.sample(seed, round, fed.clients(), fed.clientsPerRound());
+  /** The tournament's decision after a rung: the live candidates' fate, recorded and logged. */
+  private void drop(State s, Iteration it, Map<Integer, Candidate> byId) {
+    Map<Integer, Double> liveScores = new TreeMap<>();
+    for (int id : it.live.keySet()) {
+      liveScores.put(id, it.scores.get(id));
+    }
+    List<Integer> out = tournament.drop(liveScores);
+    for (int id : liveScores.keySet()) {
+      Candidate c = byId.get(id);
+      s.tournament.add(new TournamentRecord(s.iteration, it.done, id, c.layer(), c.width(), it.scores.get(id),
+          out.contains(id) ? TournamentRecord.DROPPED : TournamentRecord.KEPT));
+    }
+    for (int id : out) {
+      it.live.remove(id);
+      it.dropped.add(id);
+      log.line(String.format(java.util.Locale.ROOT, "  after %d rounds: dropped candidate %d (val acc %.4f; leader %.4f)",
+          it.done, id, it.scores.get(id), java.util.Collections.max(liveScores.values())));
+    }
+    s.candidatesDropped += out.size();
+  }
+
+  /** One round of all live candidates on disjoint client groups; returns what it did, for the round's line. */
+  private String trainParallel(State s, TreeMap<Integer, ModelState> live, TrainingPlan plan) {
+    int round = ++s.round;
+    int[] sampled = rounds.sample(round);
     // disjoint groups: a seeded shuffle of the sample dealt round-robin to the live candidates
     int[] order = sampled.clone();
     Seeds.shuffle(order, Seeds.random(seed, Seeds.CANDIDATE_ASSIGNMENT, round));
@@ -278,39 +349,30 @@ public final class SearchLoop {
     for (int i = 0; i < sampled.length; i++) {
       modelOf[i] = modelOfClient.get(sampled[i]);
     }
-    long t0 = System.nanoTime();
-    Map<Integer, RoundUpdate> updates = engine.trainRound(round, live, sampled, modelOf, plan);
-    account(updates, live);
-    log.shortTermRound(round, currentIteration, live.size() + " candidates on disjoint client groups",
-        (System.nanoTime() - t0) / 1e9);
+    return live.size() + " candidates on disjoint client groups"
+        + train(s, round, live, new HashMap<>(live), sampled, modelOf, plan);
   }
 
-  private void trainAlone(int id, Map<Integer, ModelState> live, TrainingPlan plan) {
-    round++;
-    int[] sampled = ClientSampler.sample(seed, round, fed.clients(), fed.clientsPerRound());
+  /** One round of one candidate on all the round's clients. */
+  private String trainAlone(State s, int id, TreeMap<Integer, ModelState> live, TrainingPlan plan) {
+    int round = ++s.round;
+    int[] sampled = rounds.sample(round);
     int[] modelOf = new int[sampled.length];
     java.util.Arrays.fill(modelOf, id);
-    long t0 = System.nanoTime();
-    account(engine.trainRound(round, Map.of(id, live.get(id)), sampled, modelOf, plan), live);
-    log.shortTermRound(round, currentIteration, "candidate " + id + " alone", (System.nanoTime() - t0) / 1e9);
+    return "candidate " + id + " alone" + train(s, round, live, Map.of(id, live.get(id)), sampled, modelOf, plan);
   }
 
-  /** New weights into the live map; cost into the ledger; the round's simulated time is its slowest client. */
-  private void account(Map<Integer, RoundUpdate> updates, Map<Integer, ModelState> live) {
-    double slowest = 0;
-    for (Map.Entry<Integer, RoundUpdate> e : updates.entrySet()) {
-      Architecture arch = live.get(e.getKey()).arch();
-      long flops = ResourceCounter.forwardFlops(arch);
-      long params = ResourceCounter.params(arch);
-      live.put(e.getKey(), new ModelState(arch, e.getValue().averagedWeights()));
-      for (ClientResult r : e.getValue().clients()) {
-        long samples = r.samples() / fed.localEpochs();
-        ledger.recordTraining(r.client(), flops, samples, fed.localEpochs(), params);
-        slowest = Math.max(slowest, device.trainingSeconds(
-            CostLedger.trainFlops(flops, samples, fed.localEpochs()), 4 * params, 4 * params));
-      }
-    }
-    deviceSeconds += slowest;
+  /**
+   * One round of the given models; their new weights go into the live map, the round's device time
+   * into the total. Returns the failures for the round's line ("" when none).
+   */
+  private String train(State s, int round, TreeMap<Integer, ModelState> live, Map<Integer, ModelState> models,
+      int[] sampled, int[] modelOf, TrainingPlan plan) {
+    RoundRunner.Outcome outcome = rounds.run(round, models, sampled, modelOf, plan);
+    live.putAll(outcome.models());
+    s.deviceSeconds += outcome.simulatedSeconds();
+    return outcome.failures().isEmpty() ? ""
+        : ", " + outcome.failures().size() + "/" + outcome.sampled() + " clients failed";
   }
 
   private Candidate choose(List<Candidate> candidates, Map<Integer, Double> scores, ModelState current,
@@ -350,11 +412,11 @@ public final class SearchLoop {
     return ClientSampler.sample(Seeds.derive(seed, Seeds.VALIDATION_CLIENTS), 0, fed.clients(), n);
   }
 
-  private IterationRecord record(int i, double target, int candidates, List<Integer> dropped, int layer, int width,
+  private IterationRecord record(State s, int i, double target, int candidates, List<Integer> dropped, int layer, int width,
       Architecture arch, double accuracy, int rounds, String reason) {
     CostLedger.Totals t = ledger.totals();
     return new IterationRecord(i, target, candidates, List.copyOf(dropped), layer, width, arch.describe(),
         metric.of(arch), ResourceCounter.params(arch), ResourceCounter.forwardFlops(arch), accuracy, rounds, reason,
-        t.trainFlops(), t.bytesDown() + t.bytesUp(), t.clientTrainings(), deviceSeconds);
+        t.trainFlops(), t.bytesDown() + t.bytesUp(), t.clientTrainings(), s.deviceSeconds);
   }
 }

@@ -5,7 +5,7 @@ package io.fednas.search;
  * rounds of an iteration), and what became of it there: kept, dropped, or chosen at the end.
  */
 public record TournamentRecord(int iteration, int roundsDone, int candidate, int layer, int width,
-    double validationAccuracy, String outcome) {
+    double validationAccuracy, String outcome) implements java.io.Serializable {
   public static final String KEPT = "kept";
   public static final String DROPPED = "dropped";
   public static final String CHOSEN = "chosen";

@@ -27,7 +27,7 @@ class DeviceProfileTest {
 
   @Test
   void latencyIsTheSumOfTheDerivedPerLayerTable() {
-    DeviceProfile d = new DeviceProfile("t", 1e9, 0.001, 1e6, 1.0);
+    DeviceProfile d = new DeviceProfile("t", 1e9, 0.001, 1e6, 1.0, 0.0);
     double expected = 0;
     for (LayerCost l : ResourceCounter.perLayer(lenet)) {
       expected += l.forwardFlops() / 1e9 + 0.001;
@@ -43,7 +43,7 @@ class DeviceProfileTest {
   void unknownOrInvalidProfilesAreRejected() {
     FedNasException e = assertThrows(FedNasException.class, () -> DeviceProfile.load(DEVICES, "toaster"));
     assertTrue(e.getMessage().contains("edge-silo, phone-high, phone-low"), e.getMessage());
-    assertThrows(FedNasException.class, () -> new DeviceProfile("bad", 0, 0, 1, 1));
-    assertThrows(FedNasException.class, () -> new DeviceProfile("bad", 1, 0, 1, 1.5));
+    assertThrows(FedNasException.class, () -> new DeviceProfile("bad", 0, 0, 1, 1, 0));
+    assertThrows(FedNasException.class, () -> new DeviceProfile("bad", 1, 0, 1, 1.5, 0));
   }
 }

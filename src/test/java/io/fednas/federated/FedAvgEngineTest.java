@@ -108,7 +108,7 @@ class FedAvgEngineTest {
       int[] sampled = {2, 5, 9, 30};
       int[] modelOf = {0, 1, 0, 1};
       stageTasks.clear();
-      Map<Integer, RoundUpdate> both = engine.trainRound(3, models, sampled, modelOf, training);
+      Map<Integer, RoundUpdate> both = engine.trainRound(3, models, sampled, modelOf, training, 0);
       assertEquals(List.of(4), stageTasks, "one stage, one task per client, for both candidates");
       assertEquals(List.of(2, 9), both.get(0).clients().stream().map(ClientResult::client).toList());
       assertEquals(List.of(5, 30), both.get(1).clients().stream().map(ClientResult::client).toList());
@@ -119,6 +119,59 @@ class FedAvgEngineTest {
       Map<Integer, EvalCounts> val = engine.validate(models, new int[] {1, 2}, 50);
       assertEquals(val.get(0).count(), val.get(1).count());
       assertEquals(engine.validate(models.get(1), new int[] {1, 2}, 50), val.get(1));
+    }
+  }
+
+  @Test
+  void updatesBeyondTheNormBoundAreRejectedWhereTheyAreComputedAndTheRestAveraged() {
+    ModelState w0 = new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector());
+    TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
+    int[] sampled = {4, 17, 33, 36};
+    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2)) {
+      double[] norms = new double[sampled.length];
+      float[][] alone = new float[sampled.length][];
+      for (int k = 0; k < sampled.length; k++) {
+        alone[k] = engine.trainRound(1, w0, new int[] {sampled[k]}, training).averagedWeights();
+        double sq = 0;
+        for (int i = 0; i < alone[k].length; i++) {
+          sq += Math.pow(alone[k][i] - w0.weights()[i], 2);
+        }
+        norms[k] = Math.sqrt(sq);
+      }
+      double[] sorted = norms.clone();
+      java.util.Arrays.sort(sorted);
+      double bound = (sorted[1] + sorted[2]) / 2; // the two largest updates are rejected
+      Map<Integer, RoundUpdate> r = engine.trainRound(1, Map.of(0, w0), sampled, new int[sampled.length], training, bound);
+      RoundUpdate update = r.get(0);
+      double[] expected = new double[w0.weights().length];
+      long total = 0;
+      for (int k = 0; k < sampled.length; k++) {
+        ClientResult c = update.clients().get(k);
+        assertEquals(sampled[k], c.client());
+        assertEquals(norms[k] > bound, !c.accepted(), "client " + c.client() + " norm " + norms[k] + " bound " + bound);
+        if (!c.accepted()) {
+          assertTrue(c.rejected().contains("faults.maxUpdateNorm"), c.rejected());
+        } else {
+          total += plan.train()[sampled[k]].length;
+        }
+      }
+      for (int k = 0; k < sampled.length; k++) {
+        if (norms[k] <= bound) {
+          for (int i = 0; i < expected.length; i++) {
+            expected[i] += alone[k][i] * (double) plan.train()[sampled[k]].length / total;
+          }
+        }
+      }
+      float[] avg = update.averagedWeights();
+      double maxDiff = 0;
+      for (int i = 0; i < avg.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(avg[i] - expected[i]));
+      }
+      assertTrue(maxDiff < 1e-6, "the accepted clients' FedAvg differs by " + maxDiff);
+      // a bound no update meets: nothing to average
+      RoundUpdate none = engine.trainRound(1, Map.of(0, w0), sampled, new int[sampled.length], training, 1e-9).get(0);
+      assertEquals(null, none.averagedWeights());
+      assertTrue(none.clients().stream().noneMatch(ClientResult::accepted));
     }
   }
 }

@@ -86,6 +86,18 @@ final class StandaloneCluster implements AutoCloseable {
     return out;
   }
 
+  /**
+   * SIGKILLs worker {@code i}'s JVM, as a lost node would; its executors are left to notice on
+   * their own (they watch their worker and exit). Returns those executors.
+   */
+  List<ProcessHandle> killWorker(int i) {
+    ProcessHandle worker = started.get(1 + i); // started: the master, then the workers
+    List<ProcessHandle> executors = worker.descendants().toList();
+    seenAtClose.addAll(executors);
+    worker.destroyForcibly();
+    return executors;
+  }
+
   @Override
   public void close() {
     for (ProcessHandle p : started) {

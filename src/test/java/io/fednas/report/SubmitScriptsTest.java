@@ -48,7 +48,7 @@ class SubmitScriptsTest {
   @Test
   void yarnDryRunPrintsTheSparkSubmitLineWithEveryFlagThatMatters() throws Exception {
     List<String> w = dryRun(Map.of("SPARK_HOME", "/opt/spark"),
-        "submit-scripts/submit-yarn.sh", "conf/fednas-mnist.conf", "federated.rounds=3");
+        "submit-scripts/submit-yarn.sh", "--resume", "/shared/runs/r1", "conf/fednas-mnist.conf", "federated.rounds=3");
     assertEquals("/opt/spark/bin/spark-submit", w.get(0));
     assertEquals("yarn", option(w, "--master"));
     assertEquals("cluster", option(w, "--deploy-mode"));
@@ -72,6 +72,8 @@ class SubmitScriptsTest {
     List<String> appArgs = w.subList(jar + 1, w.size());
     assertEquals("fednas-mnist.conf", appArgs.get(0));
     assertTrue(appArgs.containsAll(List.of("search.devicesDir=.", "federated.rounds=3")), appArgs.toString());
+    int resume = appArgs.indexOf("--resume"); // the job continues the run in that directory
+    assertTrue(resume > 0 && appArgs.get(resume + 1).equals("/shared/runs/r1"), appArgs.toString());
   }
 
   @Test

@@ -1,0 +1,146 @@
+package io.fednas.federated;
+
+import io.fednas.FedNasException;
+import io.fednas.config.FaultsConfig;
+import io.fednas.cost.CostLedger;
+import io.fednas.fleet.ClientFailure;
+import io.fednas.fleet.Fleet;
+import io.fednas.model.ResourceCounter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One federated round as the server lives it, for FedAvg and the search alike: the sampled
+ * clients' devices play the round out ({@link Fleet}: dropouts, deadline), the clients that finish
+ * train in one Spark stage, their updates are checked and averaged per model, and every client's
+ * cost, failed ones included, goes into the ledger. A model without a valid update keeps its
+ * weights; a round in which no model got one is failed, and too many failed rounds in a row stop
+ * the run.
+ */
+public final class RoundRunner {
+  private final FedAvgEngine engine;
+  private final Fleet fleet;
+  private final FaultsConfig faults;
+  private final int clients;
+  private final int perRound;
+  private final CostLedger ledger;
+  private final List<ClientFailure> failures = new ArrayList<>();
+  private int failedInARow;
+
+  public RoundRunner(FedAvgEngine engine, Fleet fleet, FaultsConfig faults, int clients, int perRound,
+      CostLedger ledger) {
+    this.engine = engine;
+    this.fleet = fleet;
+    this.faults = faults;
+    this.clients = clients;
+    this.perRound = perRound;
+    this.ledger = ledger;
+  }
+
+  /** A round's result: each model's new weights, the accepted clients' reports, the failures. */
+  public record Outcome(Map<Integer, ModelState> models, List<ClientResult> accepted, List<ClientFailure> failures,
+      int sampled, double simulatedSeconds) {
+    public boolean failed() {
+      return accepted.isEmpty();
+    }
+  }
+
+  /** The clients of a round (sorted), over-selected and online-only when devices are simulated. */
+  public int[] sample(int round) {
+    return fleet.sample(round, clients, perRound);
+  }
+
+  /** Runs round {@code round}: client {@code sampled[i]} trains model {@code modelOf[i]}. */
+  public Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf, TrainingPlan training) {
+    long[] flops = new long[sampled.length];
+    long[] params = new long[sampled.length];
+    for (int i = 0; i < sampled.length; i++) {
+      ModelState m = models.get(modelOf[i]);
+      flops[i] = ResourceCounter.forwardFlops(m.arch());
+      params[i] = ResourceCounter.params(m.arch());
+    }
+    Fleet.DeviceRound devices = fleet.play(round, sampled, modelOf, flops, params, perRound);
+    List<ClientFailure> failed = new ArrayList<>();
+    List<Integer> trainIds = new ArrayList<>();
+    List<Integer> trainModels = new ArrayList<>();
+    Map<Integer, Fleet.ClientOutcome> byClient = new HashMap<>();
+    for (Fleet.ClientOutcome o : devices.clients()) {
+      byClient.put(o.client(), o);
+      if (o.finished()) {
+        trainIds.add(o.client());
+        trainModels.add(o.model());
+      } else {
+        failed.add(new ClientFailure(round, o.client(), o.model(), o.failure(), o.detail(), o.completedFraction()));
+        ledger.record(o.client(), Math.round(o.trainFlops() * o.completedFraction()), o.bytesDown(), o.bytesUp(), true);
+      }
+    }
+    Map<Integer, ModelState> next = new TreeMap<>(models);
+    List<ClientResult> accepted = new ArrayList<>();
+    if (!trainIds.isEmpty()) {
+      Map<Integer, ModelState> trained = new HashMap<>();
+      trainModels.forEach(id -> trained.put(id, models.get(id)));
+      Map<Integer, RoundUpdate> updates = engine.trainRound(round, trained,
+          trainIds.stream().mapToInt(Integer::intValue).toArray(), trainModels.stream().mapToInt(Integer::intValue).toArray(),
+          training, faults.maxUpdateNorm());
+      for (Map.Entry<Integer, RoundUpdate> e : new TreeMap<>(updates).entrySet()) {
+        float[] w = e.getValue().averagedWeights();
+        if (w != null) {
+          next.put(e.getKey(), new ModelState(models.get(e.getKey()).arch(), w));
+        }
+        for (ClientResult r : e.getValue().clients()) {
+          Fleet.ClientOutcome o = byClient.get(r.client());
+          ledger.record(r.client(), o.trainFlops(), o.bytesDown(), o.bytesUp(), !r.accepted());
+          if (r.accepted()) {
+            accepted.add(r);
+          } else {
+            failed.add(new ClientFailure(round, r.client(), r.model(), ClientFailure.REJECTED, r.rejected(), 1.0));
+          }
+        }
+      }
+    }
+    failed.sort(java.util.Comparator.comparingInt(ClientFailure::client));
+    accepted.sort(java.util.Comparator.comparingInt(ClientResult::client));
+    failures.addAll(failed);
+    Outcome outcome = new Outcome(next, accepted, failed, sampled.length, devices.seconds());
+    failedInARow = outcome.failed() ? failedInARow + 1 : 0;
+    if (failedInARow >= faults.maxFailedRounds()) {
+      throw new FedNasException(String.format(java.util.Locale.ROOT,
+          "%d rounds in a row (up to round %d) had no valid client update (round %d: %s); stopping. "
+              + "Diverging training: lower federated.learningRate; too strict a bound: raise faults.maxUpdateNorm; "
+              + "too many failing devices: check simulation.dropout and the deadline",
+          failedInARow, round, round, summary(failed, sampled.length)));
+    }
+    return outcome;
+  }
+
+  private static String summary(List<ClientFailure> failed, int sampled) {
+    if (failed.isEmpty()) {
+      return "no client sampled";
+    }
+    Map<String, Integer> kinds = new TreeMap<>();
+    failed.forEach(f -> kinds.merge(f.kind(), 1, Integer::sum));
+    ClientFailure first = failed.get(0);
+    return sampled + " sampled, " + kinds + "; client " + first.client() + ": " + first.detail();
+  }
+
+  /** Every failure so far, round by round. */
+  public List<ClientFailure> failures() {
+    return failures;
+  }
+
+  /** What a checkpoint keeps of this runner: the failures so far and the failed-round streak. */
+  public record State(List<ClientFailure> failures, int failedInARow) implements java.io.Serializable {}
+
+  public State state() {
+    return new State(List.copyOf(failures), failedInARow);
+  }
+
+  public void restore(State s) {
+    failures.clear();
+    failures.addAll(s.failures());
+    failedInARow = s.failedInARow();
+  }
+}
