@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Client-training throughput measured inside the real engine (Spark local, DL4J in the tasks).
 #
-#   bench/throughput.sh --model lenet|mcmahan-cnn|vgg-small --batch N [--rounds R] [--clients-per-round M]
+#   bench/throughput.sh --model lenet|mcmahan-cnn|vgg-small --batch N [--rounds R] [--clients-per-round M] [key=value ...]
 #
+# key=value: job config overrides for trying levers, e.g. spark.master=local[1] (with OMP_NUM_THREADS=2).
 # Runs R FedAvg rounds of M IID MNIST clients (600 samples each, E=1) and reports, over rounds 2..R
 # (round 1 warms the JIT and builds the networks):
 #   samples_per_s        samples trained / wall time of the training stages (all cores together)
 #   gflop_per_s          the training FLOP rate that implies (3 x forward FLOPs per sample)
 #   per_task_samples_per_s  samples trained / summed client training time (one core)
-#   non_training_share   of the whole round's wall time (stage scheduling, broadcast, aggregation, evaluation)
+#   non_training_share   of the whole round's wall time outside the training stage (evaluation, driver work)
+#   overhead_share       of the whole round's wall time not spent training clients: 1 - (summed client
+#                        training seconds / parallel tasks) / round seconds (scheduling, broadcast,
+#                        serialization, aggregation, checkpoint, evaluation, imbalance between tasks)
 # The last line of output is one JSON object with these figures.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-model=lenet; batch=32; rounds=5; per_round=2
+model=lenet; batch=32; rounds=5; per_round=2; overrides=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    *=*) overrides+=("$1"); shift ;;
     --model) model="$2"; shift 2 ;;
     --batch) batch="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
@@ -29,9 +34,12 @@ trap 'rm -rf "$out"' EXIT
   name=bench mode=fedavg model.arch="$model" federated.batchSize="$batch" federated.localEpochs=1 \
   data.partition=iid data.validationFraction=0 federated.clients=100 federated.clientsPerRound="$per_round" \
   federated.rounds="$rounds" federated.targetAccuracy=0 federated.momentum=0 eval.testEvery="$rounds" \
-  eval.validationClients=1 spark.conf.spark.ui.enabled=false output.dir="$out/run" >&2
+  eval.validationClients=1 spark.conf.spark.ui.enabled=false output.dir="$out/run" "${overrides[@]}" >&2
 flops=$(sed -n 's/.*"flops" : \([0-9]*\).*/\1/p' "$out/run/summary.json")
-awk -F, -v flops="$flops" -v model="$model" -v batch="$batch" -v m="$per_round" '
+master=$(printf '%s\n' "${overrides[@]}" | sed -n 's/^spark.master=local\[\([0-9]*\)\]$/\1/p' | tail -1)
+cores=${master:-$(nproc)}
+slots=$(( per_round < cores ? per_round : cores ))
+awk -F, -v flops="$flops" -v model="$model" -v batch="$batch" -v m="$per_round" -v slots="$slots" '
   NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
   NR > 2 {
     s += $col["samples_trained"]; stage += $col["train_stage_seconds"];
@@ -39,6 +47,6 @@ awk -F, -v flops="$flops" -v model="$model" -v batch="$batch" -v m="$per_round" 
   }
   END {
     sps = s / stage
-    printf "{\"model\":\"%s\",\"batch\":%d,\"clients_per_round\":%d,\"samples_per_s\":%.1f,\"gflop_per_s\":%.2f,\"per_task_samples_per_s\":%.1f,\"non_training_share\":%.4f}\n",
-      model, batch, m, sps, sps * 3 * flops / 1e9, s / client, 1 - stage / round
+    printf "{\"model\":\"%s\",\"batch\":%d,\"clients_per_round\":%d,\"samples_per_s\":%.1f,\"gflop_per_s\":%.2f,\"per_task_samples_per_s\":%.1f,\"non_training_share\":%.4f,\"overhead_share\":%.4f,\"mean_round_s\":%.3f}\n",
+      model, batch, m, sps, sps * 3 * flops / 1e9, s / client, 1 - stage / round, 1 - client / slots / round, round / (NR - 2)
   }' "$out/run/rounds.csv"

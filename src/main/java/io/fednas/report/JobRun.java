@@ -262,6 +262,14 @@ final class JobRun {
     model.put("params", ResourceCounter.params(arch));
     model.put("flops", ResourceCounter.forwardFlops(arch));
     model.put("path", dir.resolve("model.zip").toString());
+    // the old generation's peak: what survived collections (young-generation garbage says nothing of the
+    // heap a run needs); in local mode the executors share this heap
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getName().matches(".*(Old|Tenured).*")
+          && pool.getPeakUsage() != null) {
+        s.put("driver_old_gen_peak_bytes", pool.getPeakUsage().getUsed());
+      }
+    }
     ObjectNode env = s.putObject("provenance");
     env.put("config_file", cfg.source() == null ? null : cfg.source().toString());
     env.put("spark_master", sc.master());

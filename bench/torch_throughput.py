@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""The PyTorch peer of bench/throughput.sh: the same network, batch and optimizer on the same cores.
+
+    python3 bench/torch_throughput.py --model lenet --batch 64 [--threads 2] [--samples 1200] [--epochs 5]
+
+Trains on real MNIST (datasets/mnist, IDX) with plain SGD (lr 0.05), one process using --threads
+intra-op threads (the engine runs one task per core), and prints samples/s over epochs 2..N (epoch
+1 warms up). The last line is one JSON object with samples_per_s. Needs Debian's python3-torch.
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+import sys
+import time
+
+import torch
+from torch import nn
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    return torch.frombuffer(bytearray(data[4 + 4 * ndim:]), dtype=torch.uint8).reshape(dims)
+
+
+def mnist(n):
+    base = os.path.join(ROOT, "datasets", "mnist")
+    for suffix in ("", ".gz"):
+        images = os.path.join(base, "train-images-idx3-ubyte" + suffix)
+        if os.path.exists(images):
+            x = read_idx(images)[:n].float().div(255).unsqueeze(1)
+            y = read_idx(os.path.join(base, "train-labels-idx1-ubyte" + suffix))[:n].long()
+            return x, y
+    sys.exit("torch_throughput.py: no MNIST under %s (run datasets/fetch mnist)" % base)
+
+
+def network(name):
+    # the same layers as io.fednas.model.Architectures (DL4J: ReLU after conv and dense, softmax output)
+    if name == "lenet":
+        return nn.Sequential(nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10))
+    if name == "mcmahan-cnn":
+        return nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(3136, 512), nn.ReLU(), nn.Linear(512, 10))
+    sys.exit("torch_throughput.py: unknown model " + name)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", default="lenet")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--samples", type=int, default=1200)
+    p.add_argument("--epochs", type=int, default=5)
+    a = p.parse_args()
+    torch.manual_seed(42)
+    torch.set_num_threads(a.threads)
+    x, y = mnist(a.samples)
+    net = network(a.model)
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    loss_fn = nn.CrossEntropyLoss()
+    times = []
+    for epoch in range(a.epochs):
+        order = torch.randperm(len(x))
+        t0 = time.perf_counter()
+        for i in range(0, len(x), a.batch):
+            idx = order[i:i + a.batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+        print("epoch %d: %.0f samples/s" % (epoch + 1, len(x) / times[-1]), file=sys.stderr)
+    rate = len(x) * (a.epochs - 1) / sum(times[1:])
+    print(json.dumps({"framework": "pytorch " + torch.__version__, "model": a.model, "batch": a.batch,
+                      "threads": a.threads, "samples_per_s": round(rate, 1),
+                      "blas": torch.__config__.show().count("OpenBLAS") > 0 and "openblas" or "other"}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Client-training throughput of the engine against PyTorch on the same network, batch, optimizer
+# (plain SGD) and cores, measured side by side in one run, with the machine's fp32 GEMM ceiling.
+#
+#   bench/vs_pytorch.sh [--models "lenet mcmahan-cnn"] [--batches "32 64"] [--rounds 5]
+#
+# For each model and batch: bench/throughput.sh (the engine: local[2], one task per core, one
+# native thread per task) then bench/torch_throughput.py (one process, as many threads as cores),
+# then the ratio engine / PyTorch. Needs Debian's python3-torch (apt-get install python3-torch
+# libopenblas0-pthread). The last line is one JSON object with every figure.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+models="lenet mcmahan-cnn"; batches="32 64"; rounds=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --models) models="$2"; shift 2 ;;
+    --batches) batches="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    *) echo "bench/vs_pytorch.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+py=/usr/bin/python3 # Debian's python3-torch lives in the system interpreter
+"$py" -c "import torch" 2>/dev/null || { echo "bench/vs_pytorch.sh: PyTorch missing: apt-get install python3-torch libopenblas0-pthread" >&2; exit 2; }
+source "$root/submit-scripts/lib/classpath.sh"
+(cd "$root" && ensure_built)
+cores=$(nproc)
+gemm=$(cd "$root" && java @.mvn/jvm.config -cp "$(fednas_classpath)" io.fednas.deploy.BackendCheck --size 1024 2>/dev/null \
+  | sed -n 's/.*GFLOP\/s.*/&/p' | sed 's/.*: \([0-9.]*\) GFLOP\/s/\1/')
+echo "fp32 GEMM 1024^2 (ND4J, all cores): $gemm GFLOP/s" >&2
+rows=()
+for model in $models; do
+  for batch in $batches; do
+    engine=$("$root/bench/throughput.sh" --model "$model" --batch "$batch" --rounds "$rounds" | tail -1)
+    # the same number of samples per measured epoch as the engine trains per round: 2 clients x 600
+    torch=$("$py" "$root/bench/torch_throughput.py" --model "$model" --batch "$batch" --threads "$cores" \
+      --samples 1200 --epochs "$rounds" 2>/dev/null | tail -1)
+    e=$(echo "$engine" | sed 's/.*"samples_per_s":\([0-9.]*\).*/\1/')
+    t=$(echo "$torch" | sed 's/.*"samples_per_s": \([0-9.]*\).*/\1/')
+    ratio=$(awk -v e="$e" -v t="$t" 'BEGIN { printf "%.3f", e / t }')
+    echo "$model batch $batch: engine $e samples/s, PyTorch $t samples/s, engine/PyTorch $ratio" >&2
+    rows+=("{\"model\":\"$model\",\"batch\":$batch,\"engine\":$engine,\"pytorch\":$torch,\"ratio\":$ratio}")
+  done
+done
+printf '{"cores":%d,"gemm_gflop_per_s":%s,"runs":[%s]}\n' "$cores" "${gemm:-null}" "$(IFS=,; echo "${rows[*]}")"
