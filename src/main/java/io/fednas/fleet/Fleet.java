@@ -49,10 +49,6 @@ public final class Fleet implements Serializable {
     return new Fleet(sim, profiles, seed, trainSizes, localEpochs);
   }
 
-  public boolean simulated() {
-    return sim.enabled();
-  }
-
   /** One line for the run's log. */
   public String describe() {
     if (!sim.enabled()) {
