@@ -59,6 +59,11 @@ class ResumeTest {
       assertEquals(0, resumed.exitCode(), killedAt + "\n" + resumed.out() + resumed.err());
       assertTrue(resumed.out().contains("resuming from the checkpoint after round"), resumed.out());
       assertSameResults(whole, resumed, killedAt);
+      assertFalse(CheckpointFile.exists(dir), "the completed run keeps no checkpoint");
+      JobRuns.Outcome again = JobRuns.run(dir, args); // a scheduler retrying a run that completed: nothing to do
+      assertEquals(0, again.exitCode(), again.err());
+      assertTrue(again.out().contains("has already completed; nothing to resume"), again.out());
+      assertSameResults(whole, again, killedAt + ", resumed twice");
     }
   }
 
