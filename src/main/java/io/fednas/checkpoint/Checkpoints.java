@@ -42,21 +42,19 @@ public final class Checkpoints {
     }
   }
 
-  /** After a search round, rung or iteration. */
+  /** After a search round, rung or iteration ({@code s} is {@link RunState#search}). */
   public void afterSearchStep(SearchLoop.State s) {
-    state.search = s;
     state.lastRound = s.round();
     afterRound();
   }
 
-  /** Moves the run to its next phase, and saves. */
+  /** Moves the run to its next phase, and saves (the state then also holds the runner's failures). */
   public void enter(RunState.Phase phase) {
     state.phase = phase;
-    if (rounds != null) {
-      state.rounds = rounds.state();
-    }
     if (everyRounds > 0) {
       save();
+    } else if (rounds != null) {
+      state.rounds = rounds.state();
     }
   }
 
@@ -65,15 +63,16 @@ public final class Checkpoints {
       state.rounds = rounds.state();
     }
     long t0 = System.nanoTime();
-    state.earlierWallSeconds = earlierWall + (t0 - attemptStart) / 1e9;
-    try {
-      CheckpointFile.write(runDir, state);
-    } finally {
-      state.earlierWallSeconds = earlierWall; // this attempt's wall time is added at the end
-    }
+    state.earlierWallSeconds = wallSeconds();
+    CheckpointFile.write(runDir, state);
     lastSaved = state.lastRound;
     writes++;
     writeSeconds += (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** The run's wall time so far: earlier attempts (up to their last checkpoint) and this one. */
+  public double wallSeconds() {
+    return earlierWall + (System.nanoTime() - attemptStart) / 1e9;
   }
 
   /** Checkpoints written by this attempt of the run. */

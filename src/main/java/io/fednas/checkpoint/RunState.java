@@ -52,7 +52,7 @@ public final class RunState implements Serializable {
   public final CostLedger ledger;
   public final List<RoundMetrics> metrics = new ArrayList<>();
   public RoundRunner.State rounds;
-  /** Wall time of earlier attempts of this run. */
+  /** The run's wall time up to this checkpoint, earlier attempts included. */
   public double earlierWallSeconds;
 
   public RunState(String config, Phase first, ModelState model, CostLedger ledger) {

@@ -27,11 +27,6 @@ public final class CostLedger implements java.io.Serializable {
     return Math.multiplyExact(Math.multiplyExact(3L * forwardFlopsPerSample, samples), epochs);
   }
 
-  /** One client-training of a model with {@code params} float32 parameters, completed. */
-  public void recordTraining(int client, long forwardFlopsPerSample, long samples, int epochs, long params) {
-    record(client, trainFlops(forwardFlopsPerSample, samples, epochs), 4 * params, 4 * params, false);
-  }
-
   /** One client-training with the cost it actually had; {@code failed}: its update was not aggregated. */
   public void record(int client, long flops, long down, long up, boolean failed) {
     trainings[client]++;

@@ -55,12 +55,14 @@ public final class RoundRunner {
 
   /** Runs round {@code round}: client {@code sampled[i]} trains model {@code modelOf[i]}. */
   public Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf, TrainingPlan training) {
+    Map<Integer, long[]> sizes = new HashMap<>(); // per model: forward FLOPs, parameters
+    models.forEach((id, m) -> sizes.put(id, new long[] {ResourceCounter.forwardFlops(m.arch()),
+        ResourceCounter.params(m.arch())}));
     long[] flops = new long[sampled.length];
     long[] params = new long[sampled.length];
     for (int i = 0; i < sampled.length; i++) {
-      ModelState m = models.get(modelOf[i]);
-      flops[i] = ResourceCounter.forwardFlops(m.arch());
-      params[i] = ResourceCounter.params(m.arch());
+      flops[i] = sizes.get(modelOf[i])[0];
+      params[i] = sizes.get(modelOf[i])[1];
     }
     Fleet.DeviceRound devices = fleet.play(round, sampled, modelOf, flops, params, perRound);
     List<ClientFailure> failed = new ArrayList<>();

@@ -4,7 +4,6 @@ import io.fednas.config.SimulationConfig;
 import io.fednas.cost.DeviceProfile;
 import io.fednas.data.Seeds;
 import io.fednas.federated.ClientSampler;
-import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,7 +18,7 @@ import java.util.SplittableRandom;
  * search's device, always online and never failing: the ideal fleet that FEDNAS.md's cost
  * accounting assumes.
  */
-public final class Fleet implements Serializable {
+public final class Fleet {
   private final SimulationConfig sim;
   private final DeviceProfile[] profiles; // empty: no device model (FedAvg without simulation)
   private final long seed;
@@ -112,10 +111,10 @@ public final class Fleet implements Serializable {
 
   /** How one sampled client's round went on its device. */
   public record ClientOutcome(int client, int model, long trainFlops, long bytesDown, long bytesUp, double seconds,
-      boolean finished, String failure, String detail, double completedFraction) implements Serializable {}
+      boolean finished, String failure, String detail, double completedFraction) {}
 
   /** A round on the devices: each client's outcome (in sample order) and the round's simulated duration. */
-  public record DeviceRound(List<ClientOutcome> clients, double seconds) implements Serializable {}
+  public record DeviceRound(List<ClientOutcome> clients, double seconds) {}
 
   /**
    * Plays a round: client {@code sampled[i]} trains a model of {@code forwardFlops[i]} FLOPs per
@@ -136,9 +135,9 @@ public final class Fleet implements Serializable {
       if (profiles.length > 0) {
         DeviceProfile p = deviceOf(c);
         double s = speedFactorOf(c);
-        down[i] = p.transferSeconds(4 * params[i]) * s;
+        down[i] = p.transferSeconds(4 * params[i]) * s; // the update going up is as large as the model
         compute[i] = p.computeSeconds(flops[i]) * s;
-        total[i] = down[i] + compute[i] + p.transferSeconds(4 * params[i]) * s;
+        total[i] = down[i] + compute[i] + down[i];
         if (sim.enabled()) {
           SplittableRandom r = Seeds.random(seed, Seeds.DROPOUT, round, c);
           dropped[i] = r.nextDouble() < dropoutOf(p);

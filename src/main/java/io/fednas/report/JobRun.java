@@ -150,8 +150,11 @@ final class JobRun {
           // a run stopped right after reaching its target must not train on after a resume
           boolean reached = target > 0 && !state.metrics.isEmpty()
               && state.metrics.get(state.metrics.size() - 1).testAccuracy() >= target;
-          state.reachedTarget = reached || fedavg.run(arch, state.model.weights(), state.lastRound + 1,
-              reached ? state.lastRound : cfg.federated().rounds(), target, onRound).reachedTarget();
+          if (!reached) {
+            reached = fedavg.run(arch, state.model.weights(), state.lastRound + 1, cfg.federated().rounds(), target,
+                onRound).reachedTarget();
+          }
+          state.reachedTarget = reached;
           checkpoints.enter(Phase.DONE);
         }
         if (state.phase == Phase.BASE) {
@@ -192,16 +195,16 @@ final class JobRun {
       dir.writeString(PreviousRun.ARCHITECTURE_FILE, finalArch.toJson());
       dir.writeString("client_cost.csv", clientCostCsv(state.ledger));
       dir.writeString("failures.csv", FailureTable.csv(state.rounds.failures()));
+      if (searched != null) {
+        dir.writeString("search.csv", SearchTable.csv(searched.curve()));
+        dir.writeString("tournament.csv", SearchTable.tournamentCsv(searched.tournament()));
+      }
       metrics.writeParquet(spark, dir.resolve("rounds.parquet"));
       for (String table : searched != null ? List.of("partition", "client_cost", "failures", "search", "tournament")
           : List.of("partition", "client_cost", "failures")) {
-        if (table.equals("search")) {
-          dir.writeString("search.csv", SearchTable.csv(searched.curve()));
-          dir.writeString("tournament.csv", SearchTable.tournamentCsv(searched.tournament()));
-        }
         CsvToParquet.convert(spark, dir, table);
       }
-      double wall = state.earlierWallSeconds + (System.nanoTime() - start) / 1e9;
+      double wall = checkpoints.wallSeconds();
       RoundMetrics last = state.metrics.get(state.metrics.size() - 1);
       ObjectNode summary = summary("completed", finalArch, last, state.reachedTarget, state.ledger, wall, dir, sc);
       if (searched != null) {

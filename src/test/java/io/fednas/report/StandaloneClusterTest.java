@@ -97,7 +97,10 @@ class StandaloneClusterTest {
         }
         List<String> started = Files.readString(executorLog, StandardCharsets.ISO_8859_1).lines()
             .filter(l -> l.contains("Running task")).toList();
-        killedDuring = started.isEmpty() ? "(no task seen)" : started.get(started.size() - 1);
+        // the kill must land while the job runs and worker 0 works on it, or the test shows nothing
+        assertTrue(started.size() > before && job.isAlive(),
+            "no new task on worker 0 after round 1:\n" + Files.readString(log));
+        killedDuring = started.get(started.size() - 1);
         List<ProcessHandle> executors = cluster.killWorker(0);
         assertTrue(!executors.isEmpty(), "worker 0 had no executor");
         for (ProcessHandle e : executors) { // a worker's executors exit when it is gone
