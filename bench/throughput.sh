@@ -9,10 +9,16 @@
 #   samples_per_s        samples trained / wall time of the training stages (all cores together)
 #   gflop_per_s          the training FLOP rate that implies (3 x forward FLOPs per sample)
 #   per_task_samples_per_s  samples trained / summed client training time (one core)
-#   non_training_share   of the whole round's wall time outside the training stage (evaluation, driver work)
-#   overhead_share       of the whole round's wall time not spent training clients: 1 - (summed client
-#                        training seconds / parallel tasks) / round seconds (scheduling, broadcast,
-#                        serialization, aggregation, checkpoint, evaluation, imbalance between tasks)
+#   non_training_share   of the rounds' wall time outside the training stage (evaluation, driver work)
+# and, over rounds 2..R that do no test-set evaluation (the last one does; eval.testEvery=R+1 leaves it
+# at that):
+#   overhead_share       of the whole round's wall time not spent training clients on the round's
+#                        critical path: 1 - (the slowest task's summed client training seconds) / round
+#                        seconds (scheduling, broadcast, serialization, aggregation, evaluation, and
+#                        the round's checkpoint, written after it)
+#   core_idle_share      of the cores' time in a round not spent training clients: 1 - (summed client
+#                        training seconds / parallel tasks) / round seconds (the above plus tasks
+#                        finishing at different times)
 # The last line of output is one JSON object with these figures.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,26 +33,32 @@ while [ $# -gt 0 ]; do
     *) echo "bench/throughput.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[ "$rounds" -ge 2 ] || { echo "bench/throughput.sh: --rounds must be at least 2" >&2; exit 2; }
+[ "$rounds" -ge 3 ] || { echo "bench/throughput.sh: --rounds must be at least 3 (round 1 warms up, the last one is tested)" >&2; exit 2; }
 out=$(mktemp -d /tmp/fednas-bench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 "$root/submit-scripts/run-local.sh" "$root/conf/quickstart.conf" \
   name=bench mode=fedavg model.arch="$model" federated.batchSize="$batch" federated.localEpochs=1 \
   data.partition=iid data.validationFraction=0 federated.clients=100 federated.clientsPerRound="$per_round" \
-  federated.rounds="$rounds" federated.targetAccuracy=0 federated.momentum=0 eval.testEvery="$rounds" \
+  federated.rounds="$rounds" federated.targetAccuracy=0 federated.momentum=0 eval.testEvery=$((rounds + 1)) \
   eval.validationClients=1 spark.conf.spark.ui.enabled=false output.dir="$out/run" "${overrides[@]}" >&2
 flops=$(sed -n 's/.*"flops" : \([0-9]*\).*/\1/p' "$out/run/summary.json")
+# checkpoint writes happen between rounds, outside round_seconds: counted into each round here
+ckpt=$(sed -n 's/.*"write_seconds" : \([0-9.eE+-]*\).*/\1/p' "$out/run/summary.json")
+writes=$(sed -n 's/.*"writes" : \([0-9]*\).*/\1/p' "$out/run/summary.json")
 master=$(printf '%s\n' "${overrides[@]}" | sed -n 's/^spark.master=local\[\([0-9]*\)\]$/\1/p' | tail -1)
 cores=${master:-$(nproc)}
 slots=$(( per_round < cores ? per_round : cores ))
-awk -F, -v flops="$flops" -v model="$model" -v batch="$batch" -v m="$per_round" -v slots="$slots" '
+awk -F, -v flops="$flops" -v model="$model" -v batch="$batch" -v m="$per_round" -v slots="$slots" -v ckpt="${ckpt:-0}" -v writes="${writes:-1}" '
   NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
   NR > 2 {
-    s += $col["samples_trained"]; stage += $col["train_stage_seconds"];
-    client += $col["client_train_seconds"]; round += $col["round_seconds"]
+    s += $col["samples_trained"]; stage += $col["train_stage_seconds"]; all += $col["round_seconds"]; clientAll += $col["client_train_seconds"]
+    if ($col["test_accuracy"] == "NaN") { # the overhead of federated rounds, not of the test-set report
+      client += $col["client_train_seconds"]; round += $col["round_seconds"] + ckpt / writes; slowest += $col["slowest_task_train_seconds"]; n++
+    }
   }
   END {
     sps = s / stage
-    printf "{\"model\":\"%s\",\"batch\":%d,\"clients_per_round\":%d,\"samples_per_s\":%.1f,\"gflop_per_s\":%.2f,\"per_task_samples_per_s\":%.1f,\"non_training_share\":%.4f,\"overhead_share\":%.4f,\"mean_round_s\":%.3f}\n",
-      model, batch, m, sps, sps * 3 * flops / 1e9, s / client, 1 - stage / round, 1 - client / slots / round, round / (NR - 2)
+    printf "{\"model\":\"%s\",\"batch\":%d,\"clients_per_round\":%d,\"samples_per_s\":%.1f,\"gflop_per_s\":%.2f,\"per_task_samples_per_s\":%.1f,\"non_training_share\":%.4f,\"overhead_share\":%.4f,\"core_idle_share\":%.4f,\"mean_round_s\":%.3f}\n",
+      model, batch, m, sps, sps * 3 * flops / 1e9, s / clientAll, 1 - stage / all, 1 - slowest / round,
+      1 - client / slots / round, round / n
   }' "$out/run/rounds.csv"

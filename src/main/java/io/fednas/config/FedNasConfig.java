@@ -31,6 +31,7 @@ public final class FedNasConfig {
   private final boolean overwrite;
   private final String sparkMaster;
   private final Map<String, String> sparkConf;
+  private final int tasksPerStage;
   private final DataConfig data;
   private final String arch;
   private final FederatedConfig federated;
@@ -54,6 +55,7 @@ public final class FedNasConfig {
     outputDir = r.string("output.dir");
     overwrite = r.bool("output.overwrite");
     sparkMaster = r.string("spark.master");
+    tasksPerStage = r.intIn("spark.tasksPerStage", 0, 1_000_000);
     sparkConf = new LinkedHashMap<>();
     for (Map.Entry<String, ConfigValue> e : raw.getConfig("spark.conf").entrySet()) {
       // keys like "spark.ui.enabled" come back quoted from a nested object path
@@ -187,6 +189,8 @@ public final class FedNasConfig {
   public boolean overwrite() { return overwrite; }
   public String sparkMaster() { return sparkMaster; }
   public Map<String, String> sparkConf() { return sparkConf; }
+  /** Tasks per stage over clients; 0: Spark's default parallelism. */
+  public int tasksPerStage() { return tasksPerStage; }
   public DataConfig data() { return data; }
   public String arch() { return arch; }
   public FederatedConfig federated() { return federated; }

@@ -18,7 +18,7 @@ final class ClientTrainer {
 
   /** Trains model {@code modelId} from its global weights; returns the new weights in {@code out[0]}. */
   static ClientResult train(ClientShard shard, int modelId, double share, ModelState model, TrainingPlan plan, int round,
-      float[][] out) {
+      int task, float[][] out) {
     long start = System.nanoTime();
     MultiLayerNetwork net = NetworkCache.get(model.arch(), plan.learningRate(), plan.momentum());
     loadWeights(net, model.weights());
@@ -55,7 +55,7 @@ final class ClientTrainer {
     }
     out[0] = net.params().toFloatVector();
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new ClientResult(shard.client(), modelId, n * plan.localEpochs(), share, lossSum, batches, seconds, null);
+    return new ClientResult(shard.client(), modelId, n * plan.localEpochs(), share, lossSum, batches, seconds, task, null);
   }
 
   static void loadWeights(MultiLayerNetwork net, float[] weights) {

@@ -4,20 +4,26 @@ import io.fednas.config.DataConfig;
 import io.fednas.data.ClientPlan;
 import io.fednas.data.ImageSet;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * Federated rounds as Spark stages. Partition i of the clients RDD is client i, built on the
  * executors from the dataset files and the broadcast {@link ClientPlan}, and cached there: client
  * data never reaches the driver. A round broadcasts the global weights, runs one stage over the
- * sampled partitions only, and reduces the weighted weight sums on the executors.
+ * sampled partitions only, and reduces the weighted weight sums on the executors. A stage runs one
+ * task per task slot, each training several clients one after another and summing their updates
+ * in place: a task costs scheduling, a result of O(parameters) to serialise and a merge, and one
+ * per client made that 8-13% of a round (docs/BENCHMARKS.md, "Round overhead").
  */
 public final class FedAvgEngine implements AutoCloseable {
   private final JavaSparkContext sc;
@@ -26,10 +32,16 @@ public final class FedAvgEngine implements AutoCloseable {
   private final Broadcast<ClientPlan> planBroadcast;
   private final JavaRDD<ClientShard> clients;
   private final JavaRDD<TestSlice> test;
+  private final int tasksPerStage;
 
-  public FedAvgEngine(JavaSparkContext sc, DataConfig data, ClientPlan plan, int testPartitions) {
+  /**
+   * @param tasksPerStage how many tasks a stage over clients runs (at most one per client); 0: Spark's
+   *     default parallelism, one task per core of the application
+   */
+  public FedAvgEngine(JavaSparkContext sc, DataConfig data, ClientPlan plan, int testPartitions, int tasksPerStage) {
     this.sc = sc;
     this.plan = plan;
+    this.tasksPerStage = tasksPerStage;
     this.planBroadcast = sc.broadcast(plan);
     Broadcast<ClientPlan> pb = planBroadcast;
     List<Integer> ids = IntStream.range(0, plan.clients()).boxed().toList();
@@ -79,21 +91,40 @@ public final class FedAvgEngine implements AutoCloseable {
     describe(String.format("round %d: train %s on %d clients", round, modelNames(models), sampled.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
-      return ClientsRdd.only(clients, sampled)
-          .map(shard -> {
-            int id = assignment.get(shard.client());
-            float[][] out = new float[1][];
-            ModelState global = shipped.value().get(id);
-            ClientResult r = ClientTrainer.train(shard, id, share.get(shard.client()), global, training, round, out);
-            String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
-            Map<Integer, RoundUpdate> one = new HashMap<>();
-            one.put(id, RoundUpdate.of(out[0], problem == null ? r : r.rejectedFor(problem)));
-            return one;
+      long[] work = new long[sampled.length];
+      for (int i = 0; i < sampled.length; i++) {
+        work[i] = plan.train()[sampled[i]].length;
+      }
+      return ClientsRdd.grouped(clients, sampled, work, tasks(sampled.length))
+          .mapPartitions(shards -> {
+            Map<Integer, RoundUpdate> sums = new HashMap<>();
+            while (shards.hasNext()) {
+              ClientShard shard = shards.next();
+              int id = assignment.get(shard.client());
+              float[][] out = new float[1][];
+              ModelState global = shipped.value().get(id);
+              ClientResult r = ClientTrainer.train(shard, id, share.get(shard.client()), global, training, round,
+                  TaskContext.getPartitionId(), out);
+              String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
+              ClientResult checked = problem == null ? r : r.rejectedFor(problem);
+              RoundUpdate sum = sums.get(id);
+              if (sum == null) {
+                sums.put(id, RoundUpdate.of(out[0], checked));
+              } else {
+                sum.add(out[0], checked);
+              }
+            }
+            return List.of(sums).iterator();
           })
           .treeReduce(FedAvgEngine::mergeByModel, 2);
     } finally {
       shipped.destroy();
     }
+  }
+
+  /** Tasks for a stage over {@code clients} clients. */
+  private int tasks(int clients) {
+    return Math.min(clients, tasksPerStage > 0 ? tasksPerStage : sc.defaultParallelism());
   }
 
   private static Map<Integer, RoundUpdate> mergeByModel(Map<Integer, RoundUpdate> a, Map<Integer, RoundUpdate> b) {
@@ -124,21 +155,27 @@ public final class FedAvgEngine implements AutoCloseable {
     describe(String.format("validate %s on %d clients", modelNames(models), clientIds.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
-      List<EvalCounts[]> parts = ClientsRdd.only(clients, clientIds)
+      long[] work = new long[clientIds.length];
+      for (int i = 0; i < clientIds.length; i++) {
+        work[i] = plan.validation()[clientIds[i]].length;
+      }
+      List<Tuple2<Integer, EvalCounts[]>> parts = new ArrayList<>(ClientsRdd.grouped(clients, clientIds, work,
+              tasks(clientIds.length))
           .map(s -> {
             EvalCounts[] out = new EvalCounts[ids.size()];
             for (int i = 0; i < out.length; i++) {
               ModelState m = shipped.value().get(ids.get(i));
               out[i] = ModelEvaluator.evaluate(m.arch(), m.weights(), s.valX(), s.valY(), batchSize);
             }
-            return out;
+            return new Tuple2<>(s.client(), out);
           })
-          .collect();
+          .collect());
+      parts.sort(Comparator.comparingInt(Tuple2::_1)); // summed in client order, whatever the tasks
       Map<Integer, EvalCounts> result = new HashMap<>();
       for (int i = 0; i < ids.size(); i++) {
         List<EvalCounts> column = new ArrayList<>();
-        for (EvalCounts[] p : parts) {
-          column.add(p[i]);
+        for (Tuple2<Integer, EvalCounts[]> p : parts) {
+          column.add(p._2()[i]);
         }
         result.put(ids.get(i), sum(column));
       }

@@ -21,16 +21,23 @@ public final class FixedPointSum implements Serializable {
 
   /** {@code share * weights}, e.g. share = n_k / n for FedAvg. */
   public static FixedPointSum of(float[] weights, double share) {
-    long[] s = new long[weights.length];
+    return new FixedPointSum(new long[weights.length]).addScaled(weights, share);
+  }
+
+  /** Adds {@code share * weights} into this sum, without a copy, and returns this. */
+  public FixedPointSum addScaled(float[] weights, double share) {
+    if (weights.length != sum.length) {
+      throw new IllegalArgumentException("cannot add " + weights.length + " weights to a sum of " + sum.length);
+    }
     for (int i = 0; i < weights.length; i++) {
       double v = weights[i] * share;
       if (!(Math.abs(v) < LIMIT)) {
         throw new FedNasException("client update has a non-finite or huge value " + weights[i]
             + " at parameter " + i + ": training diverged (lower federated.learningRate)");
       }
-      s[i] = Math.round(v * SCALE);
+      sum[i] += Math.round(v * SCALE);
     }
-    return new FixedPointSum(s);
+    return this;
   }
 
   /** Adds {@code other} into this sum and returns this. */

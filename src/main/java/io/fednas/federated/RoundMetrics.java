@@ -3,8 +3,9 @@ package io.fednas.federated;
 /**
  * One round, as reported: the clients sampled, aggregated and failed (dropped out, missed the
  * deadline or rejected; their ids space-separated in {@code failedClients}), the global model's
- * scores (NaN where not evaluated this round), wall times, the round's simulated device time, and
- * the cumulative client cost after the round.
+ * scores (NaN where not evaluated this round), wall times (the round, its training stage, the
+ * clients' summed training, the training of the stage's slowest task, evaluation), the round's
+ * simulated device time, and the cumulative client cost after the round.
  */
 public record RoundMetrics(
     int round,
@@ -21,6 +22,7 @@ public record RoundMetrics(
     double roundSeconds,
     double trainStageSeconds,
     double clientTrainSeconds,
+    double slowestTaskTrainSeconds,
     double evalSeconds,
     double simulatedRoundSeconds,
     long cumTrainFlops,

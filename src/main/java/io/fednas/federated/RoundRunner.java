@@ -40,9 +40,12 @@ public final class RoundRunner {
     this.ledger = ledger;
   }
 
-  /** A round's result: each model's new weights, the accepted clients' reports, the failures. */
+  /**
+   * A round's result: each model's new weights, the accepted clients' reports, the failures, and the
+   * training on the round's critical path (the task whose clients took longest, in summed seconds).
+   */
   public record Outcome(Map<Integer, ModelState> models, List<ClientResult> accepted, List<ClientFailure> failures,
-      int sampled, double simulatedSeconds) {
+      int sampled, double simulatedSeconds, double slowestTaskSeconds) {
     public boolean failed() {
       return accepted.isEmpty();
     }
@@ -81,6 +84,7 @@ public final class RoundRunner {
     }
     Map<Integer, ModelState> next = new TreeMap<>(models);
     List<ClientResult> accepted = new ArrayList<>();
+    Map<Integer, Double> taskSeconds = new HashMap<>();
     if (!trainIds.isEmpty()) {
       Map<Integer, ModelState> trained = new HashMap<>();
       trainModels.forEach(id -> trained.put(id, models.get(id)));
@@ -93,6 +97,7 @@ public final class RoundRunner {
           next.put(e.getKey(), new ModelState(models.get(e.getKey()).arch(), w));
         }
         for (ClientResult r : e.getValue().clients()) {
+          taskSeconds.merge(r.task(), r.trainSeconds(), Double::sum);
           Fleet.ClientOutcome o = byClient.get(r.client());
           ledger.record(r.client(), o.trainFlops(), o.bytesDown(), o.bytesUp(), !r.accepted());
           if (r.accepted()) {
@@ -106,7 +111,8 @@ public final class RoundRunner {
     failed.sort(java.util.Comparator.comparingInt(ClientFailure::client));
     accepted.sort(java.util.Comparator.comparingInt(ClientResult::client));
     failures.addAll(failed);
-    Outcome outcome = new Outcome(next, accepted, failed, sampled.length, devices.seconds());
+    Outcome outcome = new Outcome(next, accepted, failed, sampled.length, devices.seconds(),
+        taskSeconds.values().stream().mapToDouble(Double::doubleValue).max().orElse(0));
     failedInARow = outcome.failed() ? failedInARow + 1 : 0;
     if (failedInARow >= faults.maxFailedRounds()) {
       throw new FedNasException(String.format(java.util.Locale.ROOT,

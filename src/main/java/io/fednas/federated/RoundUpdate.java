@@ -20,9 +20,20 @@ public final class RoundUpdate implements Serializable {
   }
 
   static RoundUpdate of(float[] weights, ClientResult result) {
-    List<ClientResult> list = new ArrayList<>();
-    list.add(result);
-    return new RoundUpdate(result.accepted() ? FixedPointSum.of(weights, result.share()) : null, list);
+    return new RoundUpdate(null, new ArrayList<>()).add(weights, result);
+  }
+
+  /** Adds one more client's weights and report to this sum. */
+  RoundUpdate add(float[] weights, ClientResult result) {
+    if (result.accepted()) {
+      if (this.weights == null) {
+        this.weights = FixedPointSum.of(weights, result.share());
+      } else {
+        this.weights.addScaled(weights, result.share());
+      }
+    }
+    clients.add(result);
+    return this;
   }
 
   /** Merges {@code other} into this one (Spark hands each value to one merge only). */

@@ -122,7 +122,7 @@ final class JobRun {
       progress.line("spark: " + sc.master() + ", default parallelism " + sc.defaultParallelism());
       MetricsTable metrics = new MetricsTable(state.metrics);
       Checkpoints checkpoints = new Checkpoints(dir.root(), state, cfg.checkpointEvery(), start);
-      try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, cfg.eval().testPartitions())) {
+      try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, cfg.eval().testPartitions(), cfg.tasksPerStage())) {
         RoundRunner rounds = new RoundRunner(engine, fleet, cfg.faults(), cfg.federated().clients(),
             cfg.federated().clientsPerRound(), state.ledger);
         if (state.rounds != null) {

@@ -54,14 +54,14 @@ class FedAvgEngineTest {
   }
 
   @Test
-  void aRoundRunsOneTaskPerSampledClientAndAveragesByTheirSampleShares() {
+  void aRoundRunsOneTaskPerCoreAndAveragesTheClientsByTheirSampleShares() {
     ModelState w0 = new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector());
     TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
-    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2)) {
+    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, 0)) {
       int[] sampled = {4, 17, 33};
       stageTasks.clear();
       RoundUpdate update = engine.trainRound(1, w0, sampled, training);
-      assertEquals(List.of(3), stageTasks, "stages and their task counts for a round of 3 of 40 clients");
+      assertEquals(List.of(2), stageTasks, "stages and their task counts for a round of 3 of 40 clients on 2 cores");
       assertEquals(List.of(4, 17, 33), update.clients().stream().map(ClientResult::client).toList());
       for (ClientResult r : update.clients()) {
         assertEquals(plan.train()[r.client()].length, r.samples());
@@ -104,12 +104,12 @@ class FedAvgEngineTest {
         0, new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector()),
         1, new ModelState(narrow, NetworkBuilder.build(narrow, 2, 0.05, 0).params().toFloatVector()));
     TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
-    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2)) {
+    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, 0)) {
       int[] sampled = {2, 5, 9, 30};
       int[] modelOf = {0, 1, 0, 1};
       stageTasks.clear();
       Map<Integer, RoundUpdate> both = engine.trainRound(3, models, sampled, modelOf, training, 0);
-      assertEquals(List.of(4), stageTasks, "one stage, one task per client, for both candidates");
+      assertEquals(List.of(2), stageTasks, "one stage, one task per core, for both candidates");
       assertEquals(List.of(2, 9), both.get(0).clients().stream().map(ClientResult::client).toList());
       assertEquals(List.of(5, 30), both.get(1).clients().stream().map(ClientResult::client).toList());
       assertArrayEquals(engine.trainRound(3, models.get(0), new int[] {2, 9}, training).averagedWeights(),
@@ -123,11 +123,63 @@ class FedAvgEngineTest {
   }
 
   @Test
+  void howClientsArePackedIntoTasksChangesNoBitOfTheResult() {
+    ModelState w0 = new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector());
+    TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
+    int[] sampled = {3, 8, 11, 20, 27};
+    float[] reference = null;
+    EvalCounts referenceVal = null;
+    for (int tasks : new int[] {5, 1, 2, 3}) {
+      try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, tasks)) {
+        stageTasks.clear();
+        RoundUpdate update = engine.trainRound(2, w0, sampled, training);
+        EvalCounts val = engine.validate(new ModelState(arch, update.averagedWeights()), sampled, 64);
+        assertEquals(List.of(tasks, tasks), stageTasks, "training and validation stages with spark.tasksPerStage " + tasks);
+        assertEquals(tasks, update.clients().stream().mapToInt(ClientResult::task).distinct().count());
+        if (reference == null) {
+          reference = update.averagedWeights();
+          referenceVal = val;
+        } else {
+          assertArrayEquals(reference, update.averagedWeights(), tasks + " tasks");
+          assertEquals(referenceVal, val, tasks + " tasks");
+        }
+      }
+    }
+  }
+
+  @Test
+  void clientsArePackedHeaviestFirstOntoTheLeastLoadedTask() {
+    long[] work = {50, 7, 30, 30, 10, 9, 40, 1};
+    List<Integer> ids = java.util.stream.IntStream.range(0, work.length).boxed().toList();
+    List<List<Integer>> groups = new org.apache.spark.api.java.JavaRDD<>(
+        sc.parallelize(ids, work.length).rdd().coalesce(3, false, scala.Option.apply(new BalancedGroups(work)), null),
+        scala.reflect.ClassTag$.MODULE$.apply(Integer.class)).glom().collect();
+    // by hand: 50 -> a, 40 -> b, 30 -> c, 30 -> c (60), 10 -> b (50), 9 -> a (a and b at 50, a has fewer),
+    // 7 -> b (57), 1 -> b (58)
+    assertEquals(List.of(List.of(0, 5), List.of(1, 4, 6, 7), List.of(2, 3)),
+        groups.stream().map(g -> g.stream().sorted().toList()).toList());
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    for (int trial = 0; trial < 20; trial++) { // LPT: loads differ by at most the largest client
+      long[] w = rnd.longs(1 + rnd.nextInt(40), 1, 1000).toArray();
+      int tasks = 1 + rnd.nextInt(6);
+      List<List<Integer>> g = new org.apache.spark.api.java.JavaRDD<>(
+          sc.parallelize(java.util.stream.IntStream.range(0, w.length).boxed().toList(), w.length).rdd()
+              .coalesce(tasks, false, scala.Option.apply(new BalancedGroups(w)), null),
+          scala.reflect.ClassTag$.MODULE$.apply(Integer.class)).glom().collect();
+      long[] loads = g.stream().mapToLong(part -> part.stream().mapToLong(i -> w[i]).sum()).toArray();
+      assertEquals(Math.min(tasks, w.length), loads.length);
+      assertEquals(java.util.Arrays.stream(w).sum(), java.util.Arrays.stream(loads).sum());
+      long spread = java.util.Arrays.stream(loads).max().getAsLong() - java.util.Arrays.stream(loads).min().getAsLong();
+      assertTrue(spread <= java.util.Arrays.stream(w).max().getAsLong(), java.util.Arrays.toString(loads));
+    }
+  }
+
+  @Test
   void updatesBeyondTheNormBoundAreRejectedWhereTheyAreComputedAndTheRestAveraged() {
     ModelState w0 = new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector());
     TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
     int[] sampled = {4, 17, 33, 36};
-    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2)) {
+    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, 0)) {
       double[] norms = new double[sampled.length];
       float[][] alone = new float[sampled.length][];
       for (int k = 0; k < sampled.length; k++) {
