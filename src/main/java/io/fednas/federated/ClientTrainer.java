@@ -53,7 +53,7 @@ final class ClientTrainer {
         batches++;
       }
     }
-    out[0] = net.params().toFloatVector();
+    out[0] = NdBuffers.toFloats(net.params());
     double seconds = (System.nanoTime() - start) / 1e9;
     return new ClientResult(shard.client(), modelId, n * plan.localEpochs(), share, lossSum, batches, seconds, task, null);
   }

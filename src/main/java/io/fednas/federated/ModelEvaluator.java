@@ -1,9 +1,9 @@
 package io.fednas.federated;
 
 import io.fednas.model.Architecture;
+import io.fednas.model.NdBuffers;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import io.fednas.model.NdBuffers;
 
 /** Accuracy and cross-entropy of given weights on flat features, in minibatches. Runs in a task. */
 final class ModelEvaluator {
@@ -30,7 +30,7 @@ final class ModelEvaluator {
       buffer[0] = NdBuffers.reuse(buffer[0], bs, d);
       NdBuffers.copyInto(xb, buffer[0]);
       INDArray out = net.output(buffer[0], false);
-      float[] p = out.reshape(bs * (long) k).toFloatVector();
+      float[] p = NdBuffers.toFloats(out);
       for (int i = 0; i < bs; i++) {
         int label = y[from + i];
         int best = 0;

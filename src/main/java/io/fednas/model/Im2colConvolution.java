@@ -1,6 +1,7 @@
 package io.fednas.model;
 
 import java.lang.reflect.Field;
+import java.util.Arrays;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -36,9 +37,23 @@ final class Im2colConvolution implements ConvolutionHelper {
   private static final Field HELPER_FIELD;
   /** The im2col matrix, reused across minibatches of the same size (a helper serves one layer of one network). */
   private INDArray colBuffer;
+  /** The input and shape {@link #colBuffer} now holds the im2col of. */
+  private float[] colInput;
+  private Shape colShape;
   /** The patch index of {@link #indexShape}. */
   private int[] index;
   private Shape indexShape;
+  /**
+   * The last forward call's input, weights, bias and output. DL4J's ConvolutionLayer computes the
+   * forward convolution again in backprop (for the activation's derivative), and the helper's
+   * backprop needs the input's im2col again: when input and parameters are bit-identical, the
+   * remembered output and im2col are exactly what recomputing them would give.
+   */
+  private float[] lastInput;
+  private float[] lastWeights;
+  private float[] lastBias;
+  private float[] lastOutput;
+  private Shape lastShape;
 
   static {
     try {
@@ -95,15 +110,28 @@ final class Im2colConvolution implements ConvolutionHelper {
       return null;
     }
     Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
-    INDArray col = columns(input, s);
+    float[] x = NdBuffers.toFloats(input);
+    float[] w = NdBuffers.toFloats(weights);
+    float[] b = bias == null ? null : NdBuffers.toFloats(bias);
+    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, weights.dataType(),
+        new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, 'c');
+    if (s.equals(lastShape) && Arrays.equals(x, lastInput) && Arrays.equals(w, lastWeights)
+        && Arrays.equals(b, lastBias)) {
+      NdBuffers.copyInto(lastOutput, z);
+      return z;
+    }
+    INDArray col = columns(x, s);
     INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
     INDArray z2d = col.mmul(w2d.transpose());
     if (bias != null) {
       z2d.addiRowVector(bias.reshape(new long[] {1, s.outC()}));
     }
-    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, weights.dataType(),
-        new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, 'c');
     z.assign(z2d.reshape('c', new long[] {s.mb(), s.outH(), s.outW(), s.outC()}).permute(0, 3, 1, 2));
+    lastShape = s;
+    lastInput = x;
+    lastWeights = w;
+    lastBias = b;
+    lastOutput = NdBuffers.toFloats(z);
     return z;
   }
 
@@ -116,7 +144,8 @@ final class Im2colConvolution implements ConvolutionHelper {
       throw new UnsupportedOperationException("im2col convolution supports NCHW without dilation only");
     }
     Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
-    INDArray col = columns(input, s);
+    float[] x = NdBuffers.toFloats(input);
+    INDArray col = columns(x, s);
     // delta is dL/dz in [mb, outC, outH, outW]; rows of col are (b, y, x): match that order
     INDArray dz2d = delta.permute(0, 2, 3, 1).dup('c').reshape('c', new long[] {s.rows(), s.outC()});
     INDArray dw2d = dz2d.transpose().mmul(col);
@@ -128,7 +157,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     }
     g.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
     INDArray dcol = dz2d.mmul(weights.reshape('c', new long[] {s.outC(), s.k()}));
-    float[] dx = col2im(floats(dcol), indexFor(s), s.inputLength());
+    float[] dx = col2im(NdBuffers.toFloats(dcol), indexFor(s), s.inputLength());
     INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(),
         new long[] {s.mb(), s.inC(), s.inH(), s.inW()}, 'c');
     NdBuffers.copyInto(dx, epsNext);
@@ -140,16 +169,16 @@ final class Im2colConvolution implements ConvolutionHelper {
     return null; // DL4J's own activation
   }
 
-  /** im2col of the input into the reused buffer. */
-  private INDArray columns(INDArray input, Shape s) {
+  /** im2col of the input in the reused buffer, computed unless the buffer already holds it. */
+  private INDArray columns(float[] input, Shape s) {
+    if (s.equals(colShape) && Arrays.equals(input, colInput)) {
+      return colBuffer;
+    }
     colBuffer = NdBuffers.reuse(colBuffer, s.rows(), s.k());
-    NdBuffers.copyInto(im2col(floats(input), indexFor(s)), colBuffer);
+    NdBuffers.copyInto(im2col(input, indexFor(s)), colBuffer);
+    colInput = input;
+    colShape = s;
     return colBuffer;
-  }
-
-  /** The array's values in row-major order, as a Java array. */
-  private static float[] floats(INDArray a) {
-    return a.reshape('c', new long[] {a.length()}).toFloatVector();
   }
 
   /**

@@ -5,12 +5,13 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Moves Java float arrays into ND4J arrays with one memcpy. {@code Nd4j.create(float[], ...)}
- * copies element by element through the buffer's put(), which profiled as the largest single cost
- * of a training step once convolutions were fast.
+ * Moves Java float arrays into and out of ND4J arrays with one memcpy. {@code Nd4j.create(float[],
+ * ...)} and {@code toFloatVector()} copy element by element through the buffer's put() and get(),
+ * which profiled as the largest single cost of a training step once convolutions were fast.
  */
 public final class NdBuffers {
   private NdBuffers() {}
@@ -21,6 +22,15 @@ public final class NdBuffers {
       throw new IllegalStateException("destination must be a contiguous c-order float array of " + src.length);
     }
     new FloatPointer(dst.data().addressPointer()).put(src, 0, src.length);
+  }
+
+  /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */
+  public static float[] toFloats(INDArray src) {
+    INDArray c = src.ordering() == 'c' && src.offset() == 0 && src.dataType() == DataType.FLOAT
+        && Shape.hasDefaultStridesForShape(src) ? src : src.castTo(DataType.FLOAT).dup('c');
+    float[] out = new float[(int) c.length()];
+    new FloatPointer(c.data().addressPointer()).get(out, 0, out.length);
+    return out;
   }
 
   /**

@@ -69,6 +69,38 @@ class Im2colConvolutionTest {
     }
   }
 
+  /**
+   * The helper remembers its last input's output and im2col (DL4J recomputes both in backprop):
+   * interleaving other inputs and a weight change must never serve a stale one.
+   */
+  @Test
+  void rememberedForwardResultsAreNeverStale() throws Exception {
+    Architecture a = Architectures.byName("lenet", 1, 28, 28, 10);
+    MultiLayerNetwork fast = NetworkBuilder.build(a, 11, 0.1, 0);
+    MultiLayerNetwork ref = builtIn(a);
+    Nd4j.getRandom().setSeed(5);
+    INDArray x1 = Nd4j.rand(DataType.FLOAT, 4, 784);
+    INDArray x2 = Nd4j.rand(DataType.FLOAT, 4, 784);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 10);
+    for (int i = 0; i < 4; i++) {
+      y.putScalar(i, i, 1f);
+    }
+    for (int step = 0; step < 3; step++) {
+      INDArray x = step == 1 ? x2 : x1;
+      assertTrue(maxRelDiff(ref.output(x2), fast.output(x2)) < 1e-5, "outputs differ at step " + step);
+      for (MultiLayerNetwork net : List.of(fast, ref)) {
+        net.setInput(x);
+        net.setLabels(y);
+        net.computeGradientAndScore();
+      }
+      assertTrue(maxRelDiff(ref.gradient().gradient(), fast.gradient().gradient()) < 1e-4, "gradients at step " + step);
+      // the same change of every weight on both: the next step's weights differ from the remembered ones
+      INDArray change = Nd4j.rand(DataType.FLOAT, ref.params().shape()).subi(0.5).muli(0.2);
+      ref.params().addi(change);
+      fast.params().addi(change);
+    }
+  }
+
   @Test
   void validPaddingLeNet() throws Exception {
     assertSameAsBuiltIn(Architectures.byName("lenet", 1, 28, 28, 10));
