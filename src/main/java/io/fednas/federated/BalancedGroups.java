@@ -53,5 +53,4 @@ final class BalancedGroups implements PartitionCoalescer, scala.Serializable { /
         .sorted(Comparator.<Integer>comparingLong(p -> -work[p]).thenComparingInt(p -> p))
         .mapToInt(Integer::intValue).toArray();
   }
-
 }

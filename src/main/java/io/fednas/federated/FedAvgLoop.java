@@ -81,7 +81,8 @@ public final class FedAvgLoop {
           samples, samples == 0 ? Double.NaN : lossSum / samples,
           val.accuracy(), val.meanLoss(),
           test == null ? Double.NaN : test.accuracy(), test == null ? Double.NaN : test.meanLoss(),
-          (t2 - t0) / 1e9, (t1 - t0) / 1e9, clientSeconds, outcome.slowestTaskSeconds(), (t2 - t1) / 1e9, outcome.simulatedSeconds(),
+          (t2 - t0) / 1e9, (t1 - t0) / 1e9, clientSeconds, outcome.slowestTaskSeconds(), (t2 - t1) / 1e9,
+          outcome.simulatedSeconds(),
           cost.trainFlops(), cost.bytesDown(), cost.bytesUp(), cost.clientTrainings());
       history.add(m);
       listener.afterRound(m, weights);

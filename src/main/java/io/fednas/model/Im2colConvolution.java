@@ -35,6 +35,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class Im2colConvolution implements ConvolutionHelper {
   private static final Field HELPER_FIELD;
+  /**
+   * Outputs up to this many floats (16 MB) are remembered: a training minibatch's are, an
+   * evaluation batch's (500 images, no backprop to follow) are not, so a network cached per thread
+   * does not hold tens of MB of heap per layer.
+   */
+  private static final long REMEMBER_LIMIT = 1L << 22;
   /** The im2col matrix, reused across minibatches of the same size (a helper serves one layer of one network). */
   private INDArray colBuffer;
   /** The input and shape {@link #colBuffer} now holds the im2col of. */
@@ -115,7 +121,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     float[] b = bias == null ? null : NdBuffers.toFloats(bias);
     INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, weights.dataType(),
         new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, 'c');
-    if (s.equals(lastShape) && Arrays.equals(x, lastInput) && Arrays.equals(w, lastWeights)
+    if (lastOutput != null && s.equals(lastShape) && Arrays.equals(x, lastInput) && Arrays.equals(w, lastWeights)
         && Arrays.equals(b, lastBias)) {
       NdBuffers.copyInto(lastOutput, z);
       return z;
@@ -131,7 +137,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     lastInput = x;
     lastWeights = w;
     lastBias = b;
-    lastOutput = NdBuffers.toFloats(z);
+    lastOutput = z.length() <= REMEMBER_LIMIT ? NdBuffers.toFloats(z) : null;
     return z;
   }
 
