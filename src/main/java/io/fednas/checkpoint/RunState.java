@@ -37,7 +37,7 @@ public final class RunState implements Serializable {
     }
   }
 
-  /** The resolved config the run started with (output.* aside, a resume must match it). */
+  /** The resolved config the run started with (output.* and spark.* aside, a resume must match it). */
   public final String config;
   public Phase phase;
   public int lastRound;
@@ -63,12 +63,13 @@ public final class RunState implements Serializable {
   }
 
   /**
-   * A resume must run the config the run started with ({@code now}, rendered); only output.* may
-   * differ. Otherwise the error names each differing key with both values.
+   * A resume must run the config the run started with ({@code now}, rendered); only output.* and
+   * spark.* may differ (where results go, and where and in how many tasks they are computed: results
+   * do not depend on it). Otherwise the error names each differing key with both values.
    */
   public void requireSameConfig(String now, Path runDir) {
-    Config before = ConfigFactory.parseString(config).withoutPath("output");
-    Config after = ConfigFactory.parseString(now).withoutPath("output");
+    Config before = ConfigFactory.parseString(config).withoutPath("output").withoutPath("spark");
+    Config after = ConfigFactory.parseString(now).withoutPath("output").withoutPath("spark");
     Set<String> keys = new TreeSet<>();
     before.entrySet().forEach(e -> keys.add(e.getKey()));
     after.entrySet().forEach(e -> keys.add(e.getKey()));

@@ -91,11 +91,7 @@ public final class FedAvgEngine implements AutoCloseable {
     describe(String.format("round %d: train %s on %d clients", round, modelNames(models), sampled.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
-      long[] work = new long[sampled.length];
-      for (int i = 0; i < sampled.length; i++) {
-        work[i] = plan.train()[sampled[i]].length;
-      }
-      return ClientsRdd.grouped(clients, sampled, work, tasks(sampled.length))
+      return ClientsRdd.grouped(clients, sampled, sizes(plan.train(), sampled), tasks(sampled.length))
           .mapPartitions(shards -> {
             Map<Integer, RoundUpdate> sums = new HashMap<>();
             while (shards.hasNext()) {
@@ -120,6 +116,15 @@ public final class FedAvgEngine implements AutoCloseable {
     } finally {
       shipped.destroy();
     }
+  }
+
+  /** The sample counts of the given clients, from the plan's per-client sample indices. */
+  private static long[] sizes(int[][] samplesByClient, int[] clientIds) {
+    long[] out = new long[clientIds.length];
+    for (int i = 0; i < clientIds.length; i++) {
+      out[i] = samplesByClient[clientIds[i]].length;
+    }
+    return out;
   }
 
   /** Tasks for a stage over {@code clients} clients. */
@@ -155,12 +160,8 @@ public final class FedAvgEngine implements AutoCloseable {
     describe(String.format("validate %s on %d clients", modelNames(models), clientIds.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
-      long[] work = new long[clientIds.length];
-      for (int i = 0; i < clientIds.length; i++) {
-        work[i] = plan.validation()[clientIds[i]].length;
-      }
-      List<Tuple2<Integer, EvalCounts[]>> parts = new ArrayList<>(ClientsRdd.grouped(clients, clientIds, work,
-              tasks(clientIds.length))
+      List<Tuple2<Integer, EvalCounts[]>> parts = new ArrayList<>(ClientsRdd.grouped(clients, clientIds,
+              sizes(plan.validation(), clientIds), tasks(clientIds.length))
           .map(s -> {
             EvalCounts[] out = new EvalCounts[ids.size()];
             for (int i = 0; i < out.length; i++) {

@@ -92,11 +92,13 @@ class ResumeTest {
     JobRuns.Outcome failed = JobRuns.run(stopped, List.of("faults.maxUpdateNorm=1e-9", "faults.maxFailedRounds=1"));
     assertEquals(2, failed.exitCode(), failed.err());
     assertTrue(CheckpointFile.exists(stopped), "the last good state is kept for a resume");
-    JobRuns.Outcome other = JobRuns.run(stopped, List.of("--resume", stopped.toString(), "federated.learningRate=0.01"));
+    JobRuns.Outcome other = JobRuns.run(stopped, List.of("--resume", stopped.toString(), "federated.learningRate=0.01",
+        "spark.tasksPerStage=1"));
     assertEquals(2, other.exitCode());
     assertTrue(other.err().contains("cannot resume " + stopped + " with a different config: "), other.err());
     assertTrue(other.err().contains("federated.learningRate (run: 0.05, now: 0.01)"), other.err());
     assertTrue(other.err().contains("faults.maxUpdateNorm (run: 1e-9, now: 0)"), other.err());
+    assertFalse(other.err().contains("spark."), "where and in how many tasks a run computes may change: " + other.err());
   }
 
   /** Starts the job in its own JVM, SIGKILLs it once round {@code round} has been reported, returns where it was. */
