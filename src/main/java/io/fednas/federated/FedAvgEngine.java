@@ -91,28 +91,30 @@ public final class FedAvgEngine implements AutoCloseable {
     describe(String.format("round %d: train %s on %d clients", round, modelNames(models), sampled.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
-      return ClientsRdd.grouped(clients, sampled, sizes(plan.train(), sampled), tasks(sampled.length))
-          .mapPartitions(shards -> {
-            Map<Integer, RoundUpdate> sums = new HashMap<>();
-            while (shards.hasNext()) {
-              ClientShard shard = shards.next();
-              int id = assignment.get(shard.client());
-              float[][] out = new float[1][];
-              ModelState global = shipped.value().get(id);
-              ClientResult r = ClientTrainer.train(shard, id, share.get(shard.client()), global, training, round,
-                  TaskContext.getPartitionId(), out);
-              String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
-              ClientResult checked = problem == null ? r : r.rejectedFor(problem);
-              RoundUpdate sum = sums.get(id);
-              if (sum == null) {
-                sums.put(id, RoundUpdate.of(out[0], checked));
-              } else {
-                sum.add(out[0], checked);
-              }
-            }
-            return List.of(sums).iterator();
-          })
-          .treeReduce(FedAvgEngine::mergeByModel, 2);
+      JavaRDD<ClientShard> stage = ClientsRdd.grouped(clients, sampled, sizes(plan.train(), sampled), tasks(sampled.length));
+      List<Map<Integer, RoundUpdate>> perTask = PartitionJobs.run(sc.sc(), stage.rdd(), shards -> {
+        Map<Integer, RoundUpdate> sums = new HashMap<>();
+        while (shards.hasNext()) {
+          ClientShard shard = shards.next();
+          int id = assignment.get(shard.client());
+          float[][] out = new float[1][];
+          ModelState global = shipped.value().get(id);
+          ClientResult r = ClientTrainer.train(shard, id, share.get(shard.client()), global, training, round,
+              TaskContext.getPartitionId(), out);
+          String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
+          ClientResult checked = problem == null ? r : r.rejectedFor(problem);
+          RoundUpdate sum = sums.get(id);
+          if (sum == null) {
+            sums.put(id, RoundUpdate.of(out[0], checked));
+          } else {
+            sum.add(out[0], checked);
+          }
+        }
+        return sums;
+      });
+      Map<Integer, RoundUpdate> merged = new HashMap<>();
+      perTask.forEach(sums -> mergeByModel(merged, sums)); // exact sums: the order does not matter
+      return merged;
     } finally {
       shipped.destroy();
     }
@@ -160,17 +162,22 @@ public final class FedAvgEngine implements AutoCloseable {
     describe(String.format("validate %s on %d clients", modelNames(models), clientIds.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
-      List<Tuple2<Integer, EvalCounts[]>> parts = new ArrayList<>(ClientsRdd.grouped(clients, clientIds,
-              sizes(plan.validation(), clientIds), tasks(clientIds.length))
-          .map(s -> {
-            EvalCounts[] out = new EvalCounts[ids.size()];
-            for (int i = 0; i < out.length; i++) {
-              ModelState m = shipped.value().get(ids.get(i));
-              out[i] = ModelEvaluator.evaluate(m.arch(), m.weights(), s.valX(), s.valY(), batchSize);
-            }
-            return new Tuple2<>(s.client(), out);
-          })
-          .collect());
+      JavaRDD<ClientShard> stage = ClientsRdd.grouped(clients, clientIds, sizes(plan.validation(), clientIds),
+          tasks(clientIds.length));
+      List<Tuple2<Integer, EvalCounts[]>> parts = new ArrayList<>();
+      PartitionJobs.run(sc.sc(), stage.rdd(), shards -> {
+        List<Tuple2<Integer, EvalCounts[]>> scored = new ArrayList<>();
+        while (shards.hasNext()) {
+          ClientShard s = shards.next();
+          EvalCounts[] out = new EvalCounts[ids.size()];
+          for (int i = 0; i < out.length; i++) {
+            ModelState m = shipped.value().get(ids.get(i));
+            out[i] = ModelEvaluator.evaluate(m.arch(), m.weights(), s.valX(), s.valY(), batchSize);
+          }
+          scored.add(new Tuple2<>(s.client(), out));
+        }
+        return scored;
+      }).forEach(parts::addAll);
       parts.sort(Comparator.comparingInt(Tuple2::_1)); // summed in client order, whatever the tasks
       Map<Integer, EvalCounts> result = new HashMap<>();
       for (int i = 0; i < ids.size(); i++) {
@@ -191,8 +198,15 @@ public final class FedAvgEngine implements AutoCloseable {
     describe("test " + model.arch().describe());
     Broadcast<ModelState> shipped = sc.broadcast(model);
     try {
-      return sum(test.map(s -> ModelEvaluator.evaluate(shipped.value().arch(), shipped.value().weights(), s.x(), s.y(),
-          batchSize)).collect());
+      return sum(PartitionJobs.run(sc.sc(), test.rdd(), slices -> {
+        EvalCounts total = EvalCounts.EMPTY; // a test partition holds one slice
+        while (slices.hasNext()) {
+          TestSlice s = slices.next();
+          total = total.plus(ModelEvaluator.evaluate(shipped.value().arch(), shipped.value().weights(), s.x(), s.y(),
+              batchSize));
+        }
+        return total;
+      }));
     } finally {
       shipped.destroy();
     }

@@ -226,4 +226,28 @@ class FedAvgEngineTest {
       assertTrue(none.clients().stream().noneMatch(ClientResult::accepted));
     }
   }
+
+  @Test
+  void partitionJobsReturnEachPartitionsResultInOrderAndFailAsCollectWould() {
+    org.apache.spark.rdd.RDD<Integer> numbers = sc.parallelize(List.of(1, 2, 3, 4, 5, 6, 7), 5).rdd();
+    List<Integer> sums = PartitionJobs.run(sc.sc(), numbers, it -> {
+      int sum = 0;
+      while (it.hasNext()) {
+        sum += it.next();
+      }
+      return sum;
+    });
+    List<Integer> expected = new ArrayList<>();
+    sc.parallelize(List.of(1, 2, 3, 4, 5, 6, 7), 5).glom().collect()
+        .forEach(p -> expected.add(p.stream().mapToInt(Integer::intValue).sum()));
+    assertEquals(expected, sums);
+
+    Exception failed = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> PartitionJobs.run(sc.sc(),
+        numbers, it -> {
+          throw new IllegalArgumentException("client 3 has no data");
+        }));
+    assertEquals(org.apache.spark.SparkException.class, failed.getClass(), failed.toString());
+    assertTrue(failed.getMessage().startsWith("Job aborted due to stage failure"), failed.getMessage());
+    assertTrue(failed.getMessage().contains("client 3 has no data"), failed.getMessage());
+  }
 }
