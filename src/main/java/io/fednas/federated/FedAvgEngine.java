@@ -20,7 +20,8 @@ import scala.Tuple2;
  * Federated rounds as Spark stages. Partition i of the clients RDD is client i, built on the
  * executors from the dataset files and the broadcast {@link ClientPlan}, and cached there: client
  * data never reaches the driver. A round broadcasts the global weights, runs one stage over the
- * sampled partitions only, and reduces the weighted weight sums on the executors. A stage runs one
+ * sampled partitions only, and merges the tasks' weighted weight sums (a task's is O(models x
+ * parameters), whatever its clients). A stage runs one
  * task per task slot, each training several clients one after another and summing their updates
  * in place: a task costs scheduling, a result of O(parameters) to serialise and a merge, and one
  * per client made that 8-13% of a round (docs/BENCHMARKS.md, "Round overhead").
@@ -33,13 +34,26 @@ public final class FedAvgEngine implements AutoCloseable {
   private final JavaRDD<ClientShard> clients;
   private final JavaRDD<TestSlice> test;
   private final int tasksPerStage;
+  private final int driverMergeMaxTasks;
+  /**
+   * A training stage of at most this many tasks has their partial sums merged on the driver, in one
+   * job without Spark's closure machinery (30 ms less a round than treeReduce); beyond it the
+   * driver would receive too many O(parameters) results, and treeReduce merges them on the executors.
+   */
+  static final int DRIVER_MERGE_MAX_TASKS = 32;
 
   /**
    * @param tasksPerStage how many tasks a stage over clients runs (at most one per client); 0: Spark's
    *     default parallelism, one task per core of the application
    */
   public FedAvgEngine(JavaSparkContext sc, DataConfig data, ClientPlan plan, int testPartitions, int tasksPerStage) {
+    this(sc, data, plan, testPartitions, tasksPerStage, DRIVER_MERGE_MAX_TASKS);
+  }
+
+  FedAvgEngine(JavaSparkContext sc, DataConfig data, ClientPlan plan, int testPartitions, int tasksPerStage,
+      int driverMergeMaxTasks) {
     this.sc = sc;
+    this.driverMergeMaxTasks = driverMergeMaxTasks;
     this.plan = plan;
     this.tasksPerStage = tasksPerStage;
     this.planBroadcast = sc.broadcast(plan);
@@ -72,8 +86,10 @@ public final class FedAvgEngine implements AutoCloseable {
   /**
    * One round in which each sampled client trains one of several models ({@code modelOf[i]} is the
    * model of {@code sampled[i]}), all in the same stage. Each model's update is the FedAvg of its
-   * own clients, weighted by their sample counts. Per-model sums are merged on the executors, so
-   * the driver receives O(models x parameters). Each update is checked where it is computed
+   * own clients, weighted by their sample counts. Each task sums its clients' updates per model; up
+   * to {@link #DRIVER_MERGE_MAX_TASKS} tasks' sums are merged on the driver as they arrive, more in a
+   * tree on the executors (treeReduce), so the driver receives O(models x parameters) per task at
+   * most 32 times. Each update is checked where it is computed
    * ({@link UpdateCheck}, with {@code maxUpdateNorm}); a rejected one is reported, not summed.
    */
   public Map<Integer, RoundUpdate> trainRound(int round, Map<Integer, ModelState> models, int[] sampled,
@@ -91,8 +107,9 @@ public final class FedAvgEngine implements AutoCloseable {
     describe(String.format("round %d: train %s on %d clients", round, modelNames(models), sampled.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     try {
-      JavaRDD<ClientShard> stage = ClientsRdd.grouped(clients, sampled, sizes(plan.train(), sampled), tasks(sampled.length));
-      List<Map<Integer, RoundUpdate>> perTask = PartitionJobs.run(sc.sc(), stage.rdd(), shards -> {
+      int tasks = tasks(sampled.length);
+      JavaRDD<ClientShard> stage = ClientsRdd.grouped(clients, sampled, sizes(plan.train(), sampled), tasks);
+      PartitionJobs.PartitionFunction<ClientShard, Map<Integer, RoundUpdate>> trainClients = shards -> {
         Map<Integer, RoundUpdate> sums = new HashMap<>();
         while (shards.hasNext()) {
           ClientShard shard = shards.next();
@@ -111,10 +128,14 @@ public final class FedAvgEngine implements AutoCloseable {
           }
         }
         return sums;
-      });
+      };
+      if (tasks > driverMergeMaxTasks) { // many tasks: partial sums merged on the executors first
+        return stage.mapPartitions(shards -> List.of(trainClients.apply(shards)).iterator())
+            .treeReduce(FedAvgEngine::mergeByModel, 2);
+      }
       Map<Integer, RoundUpdate> merged = new HashMap<>();
-      perTask.forEach(sums -> mergeByModel(merged, sums)); // exact sums: the order does not matter
-      return merged;
+      PartitionJobs.forEach(sc.sc(), stage.rdd(), trainClients, (task, sums) -> mergeByModel(merged, sums));
+      return merged; // exact sums: neither the merge order nor the path changes a bit
     } finally {
       shipped.destroy();
     }

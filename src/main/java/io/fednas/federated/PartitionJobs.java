@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkException;
@@ -17,7 +18,7 @@ import scala.runtime.BoxedUnit;
 
 /**
  * Runs a function on every partition of an RDD as one Spark job and hands the driver each
- * partition's result, in partition order.
+ * partition's result.
  *
  * <p>Why not {@code mapPartitions(..).collect()} or {@code treeReduce}: each of those wraps the
  * function in Scala closures that Spark's ClosureCleaner analyses on every call by reading and
@@ -36,19 +37,28 @@ final class PartitionJobs {
 
   /** {@code fn} applied to each partition of {@code rdd}; element i is partition i's result. */
   static <T, U> List<U> run(SparkContext sc, RDD<T> rdd, PartitionFunction<T, U> fn) {
+    Object[] results = new Object[rdd.partitions().length];
+    forEach(sc, rdd, fn, (partition, result) -> results[partition] = result);
+    @SuppressWarnings("unchecked")
+    List<U> out = (List<U>) Arrays.asList(results);
+    return out;
+  }
+
+  /**
+   * {@code fn} applied to each partition of {@code rdd}, each result handed to {@code onResult} on
+   * the driver as it arrives (one at a time, in no set order), so the driver need not hold them all.
+   */
+  static <T, U> void forEach(SparkContext sc, RDD<T> rdd, PartitionFunction<T, U> fn,
+      BiConsumer<Integer, U> onResult) {
     int n = rdd.partitions().length;
-    Object[] results = new Object[n];
     scala.collection.Seq<Object> partitions = JavaConverters.asScalaBuffer(
         new ArrayList<Object>(IntStream.range(0, n).boxed().toList())).toSeq();
     try {
-      sc.submitJob(rdd, new OnPartition<>(fn), partitions, new Keep<U>(results), new Nothing()).get();
+      sc.submitJob(rdd, new OnPartition<>(fn), partitions, new Handler<U>(onResult), new Nothing()).get();
     } catch (SparkException e) {
       // get() wraps the job's own failure ("Job aborted due to stage failure: ..."); throw that, as collect() would
       throw PartitionJobs.<RuntimeException>undeclared(e.getCause() != null ? e.getCause() : e);
     }
-    @SuppressWarnings("unchecked")
-    List<U> out = (List<U>) Arrays.asList(results);
-    return out;
   }
 
   /** Throws {@code t} as it is: Spark's failures are its checked SparkException, undeclared by its Java API too. */
@@ -78,17 +88,17 @@ final class PartitionJobs {
     }
   }
 
-  /** Driver side: stores partition p's result at index p (Spark calls it from its scheduler thread). */
-  private static final class Keep<U> extends AbstractFunction2<Object, U, BoxedUnit> {
-    private final Object[] results;
+  /** Driver side: Spark calls it from its scheduler thread, a result at a time. */
+  private static final class Handler<U> extends AbstractFunction2<Object, U, BoxedUnit> {
+    private final BiConsumer<Integer, U> onResult;
 
-    Keep(Object[] results) {
-      this.results = results;
+    Handler(BiConsumer<Integer, U> onResult) {
+      this.onResult = onResult;
     }
 
     @Override
     public BoxedUnit apply(Object partition, U result) {
-      results[(Integer) partition] = result;
+      onResult.accept((Integer) partition, result);
       return BoxedUnit.UNIT;
     }
   }

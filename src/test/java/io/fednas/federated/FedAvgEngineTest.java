@@ -129,8 +129,10 @@ class FedAvgEngineTest {
     int[] sampled = {3, 8, 11, 20, 27};
     float[] reference = null;
     EvalCounts referenceVal = null;
-    for (int tasks : new int[] {5, 1, 2, 3}) {
-      try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, tasks)) {
+    // {tasks, most tasks merged on the driver}: beyond that limit partial sums go through treeReduce
+    for (int[] run : new int[][] {{5, 32}, {1, 32}, {2, 32}, {3, 32}, {3, 2}, {5, 1}}) {
+      int tasks = run[0];
+      try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, tasks, run[1])) {
         stageTasks.clear();
         RoundUpdate update = engine.trainRound(2, w0, sampled, training);
         EvalCounts val = engine.validate(new ModelState(arch, update.averagedWeights()), sampled, 64);
@@ -140,7 +142,7 @@ class FedAvgEngineTest {
           reference = update.averagedWeights();
           referenceVal = val;
         } else {
-          assertArrayEquals(reference, update.averagedWeights(), tasks + " tasks");
+          assertArrayEquals(reference, update.averagedWeights(), tasks + " tasks, merge limit " + run[1]);
           assertEquals(referenceVal, val, tasks + " tasks");
         }
       }
