@@ -22,7 +22,7 @@ import java.nio.file.StandardOpenOption;
  */
 public final class CheckpointFile {
   public static final String NAME = "checkpoint.bin";
-  private static final String MAGIC = "fednas-checkpoint-1";
+  private static final String MAGIC = "fednas-checkpoint-2"; // 2: weights stored as bytes
 
   private CheckpointFile() {}
 

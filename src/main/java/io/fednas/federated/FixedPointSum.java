@@ -51,6 +51,17 @@ public final class FixedPointSum implements Serializable {
     return this;
   }
 
+  /** Serialised as bytes (see {@link PrimitiveBytes}): it is a task's result, 8 bytes a parameter. */
+  private Object writeReplace() {
+    return new Packed(PrimitiveBytes.of(sum));
+  }
+
+  private record Packed(byte[] sum) implements Serializable {
+    private Object readResolve() {
+      return new FixedPointSum(PrimitiveBytes.longs(sum));
+    }
+  }
+
   public float[] toFloats() {
     float[] out = new float[sum.length];
     for (int i = 0; i < sum.length; i++) {
