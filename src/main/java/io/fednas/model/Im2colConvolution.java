@@ -32,6 +32,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * cannot load in that release (it looks up {@code org.nd4j.nativeblas.Nd4jCpu$Environment}, which
  * moved). Same weights layout [out, in, kH, kW] and same results up to float rounding; the test
  * suite compares both paths.
+ *
+ * <p>Layout: the im2col matrix is [k x n], a row per weight (c, i, j) and a column per output
+ * position (b, y, x), so the GEMM W[out x k] . col gives the output channel-major, and putting it
+ * in [b, out, y, x] order is a copy of contiguous blocks of y.x floats. A row of the im2col matrix
+ * is filled by copying contiguous runs of input rows. (The earlier [n x k] layout needed a
+ * strided permute of the output and of the incoming gradient, and an index array as large as the
+ * matrix: together more time than the GEMMs; docs/BENCHMARKS.md.)
  */
 final class Im2colConvolution implements ConvolutionHelper {
   private static final Field HELPER_FIELD;
@@ -43,12 +50,14 @@ final class Im2colConvolution implements ConvolutionHelper {
   private static final long REMEMBER_LIMIT = 1L << 22;
   /** The im2col matrix, reused across minibatches of the same size (a helper serves one layer of one network). */
   private INDArray colBuffer;
+  /** GEMM operands and results, reused across minibatches of the same size. */
+  private INDArray outBuffer;
+  private INDArray deltaBuffer;
+  private INDArray weightGradBuffer;
+  private INDArray colGradBuffer;
   /** The input and shape {@link #colBuffer} now holds the im2col of. */
   private float[] colInput;
   private Shape colShape;
-  /** The patch index of {@link #indexShape}. */
-  private int[] index;
-  private Shape indexShape;
   /**
    * The last forward call's input, weights, bias and output. DL4J's ConvolutionLayer computes the
    * forward convolution again in backprop (for the activation's derivative), and the helper's
@@ -128,11 +137,9 @@ final class Im2colConvolution implements ConvolutionHelper {
     }
     INDArray col = columns(x, s);
     INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
-    INDArray z2d = col.mmul(w2d.transpose());
-    if (bias != null) {
-      z2d.addiRowVector(bias.reshape(new long[] {1, s.outC()}));
-    }
-    z.assign(z2d.reshape('c', new long[] {s.mb(), s.outH(), s.outW(), s.outC()}).permute(0, 3, 1, 2));
+    outBuffer = NdBuffers.reuse(outBuffer, s.outC(), s.columns());
+    Nd4j.gemm(w2d, col, outBuffer, false, false, 1.0, 0.0);
+    NdBuffers.copyInto(batchMajor(NdBuffers.toFloats(outBuffer), b, s), z);
     lastShape = s;
     lastInput = x;
     lastWeights = w;
@@ -150,20 +157,24 @@ final class Im2colConvolution implements ConvolutionHelper {
       throw new UnsupportedOperationException("im2col convolution supports NCHW without dilation only");
     }
     Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
-    float[] x = NdBuffers.toFloats(input);
-    INDArray col = columns(x, s);
-    // delta is dL/dz in [mb, outC, outH, outW]; rows of col are (b, y, x): match that order
-    INDArray dz2d = delta.permute(0, 2, 3, 1).dup('c').reshape('c', new long[] {s.rows(), s.outC()});
-    INDArray dw2d = dz2d.transpose().mmul(col);
-    weightGradView.assign(dw2d.reshape('c', new long[] {s.outC(), s.inC(), s.kH(), s.kW()}));
+    INDArray col = columns(NdBuffers.toFloats(input), s);
+    // dL/dz as [out x n], the layout of W . col; every GEMM writes a c-order buffer of the helper's
+    // (ND4J's mmul of a transposed operand returns f-order, and reading that back costs a transpose)
+    deltaBuffer = NdBuffers.reuse(deltaBuffer, s.outC(), s.columns());
+    NdBuffers.copyInto(channelMajor(NdBuffers.toFloats(delta), s), deltaBuffer);
+    weightGradBuffer = NdBuffers.reuse(weightGradBuffer, s.outC(), s.k());
+    Nd4j.gemm(deltaBuffer, col, weightGradBuffer, false, true, 1.0, 0.0);
+    weightGradView.assign(weightGradBuffer.reshape('c', new long[] {s.outC(), s.inC(), s.kH(), s.kW()}));
     Gradient g = new DefaultGradient();
     if (biasGradView != null && bias != null) {
-      biasGradView.assign(dz2d.sum(0).reshape(biasGradView.shape()));
+      biasGradView.assign(deltaBuffer.sum(1).reshape(biasGradView.shape()));
       g.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
     }
     g.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
-    INDArray dcol = dz2d.mmul(weights.reshape('c', new long[] {s.outC(), s.k()}));
-    float[] dx = col2im(NdBuffers.toFloats(dcol), indexFor(s), s.inputLength());
+    INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
+    colGradBuffer = NdBuffers.reuse(colGradBuffer, s.k(), s.columns());
+    Nd4j.gemm(w2d, deltaBuffer, colGradBuffer, true, false, 1.0, 0.0);
+    float[] dx = col2im(NdBuffers.toFloats(colGradBuffer), s);
     INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(),
         new long[] {s.mb(), s.inC(), s.inH(), s.inW()}, 'c');
     NdBuffers.copyInto(dx, epsNext);
@@ -180,73 +191,131 @@ final class Im2colConvolution implements ConvolutionHelper {
     if (s.equals(colShape) && Arrays.equals(input, colInput)) {
       return colBuffer;
     }
-    colBuffer = NdBuffers.reuse(colBuffer, s.rows(), s.k());
-    NdBuffers.copyInto(im2col(input, indexFor(s)), colBuffer);
+    colBuffer = NdBuffers.reuse(colBuffer, s.k(), s.columns());
+    NdBuffers.copyInto(im2col(input, s), colBuffer);
     colInput = input;
     colShape = s;
     return colBuffer;
   }
 
   /**
-   * For each element of the im2col matrix (rows (b, y, x), columns (c, i, j)), the input element
-   * it holds, or -1 where the patch lies in the padding. One map serves both directions.
+   * The im2col matrix of {@code x}, [k x n] in row-major order: element ((c, i, j), (b, y, xo)) is
+   * input (b, c, y.sH - pH + i, xo.sW - pW + j), or 0 in the padding.
    */
-  static int[] patchIndex(Shape s) {
-    int k = s.k();
-    int[] index = new int[s.rows() * k];
-    int row = 0;
-    for (int b = 0; b < s.mb(); b++) {
-      for (int y = 0; y < s.outH(); y++) {
-        for (int xo = 0; xo < s.outW(); xo++, row++) {
-          int q = row * k;
-          for (int c = 0; c < s.inC(); c++) {
-            int plane = (b * s.inC() + c) * s.inH();
-            for (int i = 0; i < s.kH(); i++) {
-              int iy = y * s.sH() - s.pH() + i;
-              for (int j = 0; j < s.kW(); j++, q++) {
-                int ix = xo * s.sW() - s.pW() + j;
-                index[q] = iy >= 0 && iy < s.inH() && ix >= 0 && ix < s.inW() ? (plane + iy) * s.inW() + ix : -1;
+  static float[] im2col(float[] x, Shape s) {
+    float[] col = new float[s.k() * s.columns()];
+    new Patches(s) {
+      @Override
+      void run(int src, int dst, int from, int to) {
+        if (s.sW() == 1) {
+          System.arraycopy(x, src + from, col, dst + from, to - from);
+        } else {
+          for (int xo = from; xo < to; xo++) {
+            col[dst + xo] = x[src + xo * s.sW()];
+          }
+        }
+      }
+    }.visit();
+    return col;
+  }
+
+  /** The adjoint of {@link #im2col}: sums each patch gradient back onto its input element. */
+  static float[] col2im(float[] dcol, Shape s) {
+    float[] dx = new float[s.inputLength()];
+    new Patches(s) {
+      @Override
+      void run(int src, int dst, int from, int to) {
+        if (s.sW() == 1) { // unit stride: a loop the JIT vectorises
+          for (int xo = from; xo < to; xo++) {
+            dx[src + xo] += dcol[dst + xo];
+          }
+        } else {
+          for (int xo = from; xo < to; xo++) {
+            dx[src + xo * s.sW()] += dcol[dst + xo];
+          }
+        }
+      }
+    }.visit();
+    return dx;
+  }
+
+  /**
+   * Walks the im2col matrix a run at a time: for each weight (c, i, j), image b and output row y,
+   * the output columns xo in [from, to) whose input lies inside the image, the input element of
+   * xo being {@code src + xo.sW} and its matrix element {@code dst + xo}. Rows in the padding are skipped.
+   */
+  private abstract static class Patches {
+    private final Shape s;
+
+    Patches(Shape s) {
+      this.s = s;
+    }
+
+    abstract void run(int src, int dst, int from, int to);
+
+    final void visit() {
+      int n = s.columns();
+      int plane = s.outH() * s.outW();
+      for (int c = 0; c < s.inC(); c++) {
+        for (int i = 0; i < s.kH(); i++) {
+          for (int j = 0; j < s.kW(); j++) {
+            int row = ((c * s.kH() + i) * s.kW() + j) * n;
+            // output columns whose input column xo.sW - pW + j lies in [0, inW)
+            int from = Math.max(0, ceilDiv(s.pW() - j, s.sW()));
+            int to = Math.min(s.outW(), ceilDiv(s.inW() + s.pW() - j, s.sW()));
+            if (from >= to) {
+              continue;
+            }
+            for (int b = 0; b < s.mb(); b++) {
+              int image = (b * s.inC() + c) * s.inH();
+              for (int y = 0; y < s.outH(); y++) {
+                int iy = y * s.sH() - s.pH() + i;
+                if (iy >= 0 && iy < s.inH()) {
+                  run((image + iy) * s.inW() - s.pW() + j, row + b * plane + y * s.outW(), from, to);
+                }
               }
             }
           }
         }
       }
     }
-    return index;
-  }
 
-  /** The patch index of this shape, rebuilt only when the shape changes. */
-  private int[] indexFor(Shape s) {
-    if (!s.equals(indexShape)) {
-      index = patchIndex(s);
-      indexShape = s;
+    private static int ceilDiv(int a, int b) {
+      return a <= 0 ? -((-a) / b) : (a + b - 1) / b;
     }
-    return index;
   }
 
-  /** Gathers the patches: the im2col matrix of {@code x}. */
-  static float[] im2col(float[] x, int[] index) {
-    float[] col = new float[index.length];
-    for (int q = 0; q < index.length; q++) {
-      int src = index[q];
-      if (src >= 0) {
-        col[q] = x[src];
+  /** [out x n] (the GEMM's layout) to [b, out, y.x] (DL4J's), adding each channel's bias. */
+  static float[] batchMajor(float[] zByChannel, float[] bias, Shape s) {
+    int plane = s.outH() * s.outW();
+    int n = s.columns();
+    float[] z = new float[zByChannel.length];
+    for (int o = 0; o < s.outC(); o++) {
+      float add = bias == null ? 0f : bias[o];
+      for (int b = 0; b < s.mb(); b++) {
+        int from = o * n + b * plane;
+        int to = (b * s.outC() + o) * plane;
+        for (int p = 0; p < plane; p++) {
+          z[to + p] = zByChannel[from + p] + add;
+        }
       }
     }
-    return col;
+    return z;
   }
 
-  /** The adjoint of {@link #im2col}: sums each patch gradient back onto its input element. */
-  static float[] col2im(float[] dcol, int[] index, int inputLength) {
-    float[] dx = new float[inputLength];
-    for (int q = 0; q < index.length; q++) {
-      int dst = index[q];
-      if (dst >= 0) {
-        dx[dst] += dcol[q];
+  /** [b, out, y.x] to [out x n]: the inverse reordering of {@link #batchMajor}, without bias. */
+  static float[] channelMajor(float[] zByImage, Shape s) {
+    int plane = s.outH() * s.outW();
+    int n = s.columns();
+    float[] z = new float[zByImage.length];
+    for (int b = 0; b < s.mb(); b++) {
+      for (int o = 0; o < s.outC(); o++) {
+        System.arraycopy(zByImage, (b * s.outC() + o) * plane, z, o * n + b * plane, plane);
       }
     }
-    return dx;
+    return z;
   }
+
 
   /** The sizes of one convolution call. */
   record Shape(int mb, int inC, int inH, int inW, int outC, int kH, int kW, int sH, int sW, int pH, int pW,
@@ -264,7 +333,8 @@ final class Im2colConvolution implements ConvolutionHelper {
       return inC * kH * kW;
     }
 
-    int rows() {
+    /** Output positions (b, y, x): the im2col matrix's columns. */
+    int columns() {
       return mb * outH * outW;
     }
 

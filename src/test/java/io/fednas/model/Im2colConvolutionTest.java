@@ -111,4 +111,58 @@ class Im2colConvolutionTest {
     assertSameAsBuiltIn(new Architecture("t", 3, 11, 11, 4, List.of(
         new Conv(6, 5, 1, true), new Conv(5, 3, 2, true), new MaxPool(2, 2), new Conv(4, 2, 1, false), new Dense(7))));
   }
+
+  /** The im2col matrix element by element from its definition, and col2im as its exact adjoint. */
+  @Test
+  void im2colFollowsItsDefinitionAndCol2imIsItsAdjoint() {
+    java.util.Random r = new java.util.Random(9);
+    // {mb, inC, inH, inW, outC, kH, kW, sH, sW, pH, pW}: padding, strides, non-square
+    int[][] cases = {{2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1}, {3, 2, 9, 11, 2, 5, 3, 2, 3, 2, 1}, {1, 1, 5, 5, 1, 5, 5, 1, 1, 0, 0},
+        {2, 2, 6, 7, 3, 2, 4, 2, 1, 0, 3}};
+    for (int[] c : cases) {
+      int outH = (c[2] + 2 * c[9] - c[5]) / c[7] + 1;
+      int outW = (c[3] + 2 * c[10] - c[6]) / c[8] + 1;
+      Im2colConvolution.Shape s = new Im2colConvolution.Shape(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
+          c[10], outH, outW);
+      float[] x = new float[s.inputLength()];
+      for (int q = 0; q < x.length; q++) {
+        x[q] = r.nextFloat() - 0.5f;
+      }
+      float[] col = Im2colConvolution.im2col(x, s);
+      int n = s.columns();
+      assertEquals(s.k() * n, col.length);
+      for (int ch = 0; ch < s.inC(); ch++) {
+        for (int i = 0; i < s.kH(); i++) {
+          for (int j = 0; j < s.kW(); j++) {
+            for (int b = 0; b < s.mb(); b++) {
+              for (int y = 0; y < outH; y++) {
+                for (int xo = 0; xo < outW; xo++) {
+                  int iy = y * s.sH() - s.pH() + i;
+                  int ix = xo * s.sW() - s.pW() + j;
+                  float want = iy < 0 || iy >= s.inH() || ix < 0 || ix >= s.inW() ? 0f
+                      : x[((b * s.inC() + ch) * s.inH() + iy) * s.inW() + ix];
+                  int row = (ch * s.kH() + i) * s.kW() + j;
+                  assertEquals(want, col[row * n + (b * outH + y) * outW + xo], java.util.Arrays.toString(c));
+                }
+              }
+            }
+          }
+        }
+      }
+      float[] g = new float[col.length];
+      for (int q = 0; q < g.length; q++) {
+        g[q] = r.nextFloat() - 0.5f;
+      }
+      float[] back = Im2colConvolution.col2im(g, s);
+      double lhs = 0;
+      double rhs = 0;
+      for (int q = 0; q < col.length; q++) {
+        lhs += (double) col[q] * g[q];
+      }
+      for (int q = 0; q < x.length; q++) {
+        rhs += (double) x[q] * back[q];
+      }
+      assertEquals(lhs, rhs, 1e-4 * Math.max(1, Math.abs(lhs)), "<im2col(x), g> = <x, col2im(g)> " + java.util.Arrays.toString(c));
+    }
+  }
 }
