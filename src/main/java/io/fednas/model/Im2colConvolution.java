@@ -50,6 +50,8 @@ final class Im2colConvolution implements ConvolutionHelper {
   private static final long REMEMBER_LIMIT = 1L << 22;
   /** The im2col matrix, reused across minibatches of the same size (a helper serves one layer of one network). */
   private INDArray colBuffer;
+  /** Whether backprop computes the gradient with respect to the layer's input (false: zeros). */
+  private final boolean inputGradient;
   /** GEMM operands and results, reused across minibatches of the same size. */
   private INDArray outBuffer;
   private INDArray deltaBuffer;
@@ -81,21 +83,30 @@ final class Im2colConvolution implements ConvolutionHelper {
 
   /**
    * Installs the helper on every plain 2D convolution layer of the network, on the CPU backend
-   * only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
+   * only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU. On the network's first
+   * layer the helper does not compute the gradient with respect to the network's input: fit()
+   * discards it (MultiLayerNetwork.calcBackpropGradients sets it to null), and it would cost that
+   * layer's largest GEMM and its col2im. So a network built here returns zeros, not input
+   * gradients, from backpropGradient: nothing in the job asks for them.
    */
   static void install(MultiLayerNetwork net) {
     if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
       return;
     }
-    for (Layer layer : net.getLayers()) {
+    Layer[] layers = net.getLayers();
+    for (Layer layer : layers) {
       if (layer.getClass() == ConvolutionLayer.class) {
         try {
-          HELPER_FIELD.set(layer, new Im2colConvolution());
+          HELPER_FIELD.set(layer, new Im2colConvolution(layer != layers[0]));
         } catch (IllegalAccessException e) {
           throw new IllegalStateException(e);
         }
       }
     }
+  }
+
+  Im2colConvolution(boolean inputGradient) {
+    this.inputGradient = inputGradient;
   }
 
   @Override
@@ -171,13 +182,15 @@ final class Im2colConvolution implements ConvolutionHelper {
       g.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
     }
     g.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
+    long[] inputShape = {s.mb(), s.inC(), s.inH(), s.inW()};
+    if (!inputGradient) {
+      return new Pair<>(g, workspaceMgr.create(ArrayType.ACTIVATION_GRAD, weights.dataType(), inputShape, 'c'));
+    }
     INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
     colGradBuffer = NdBuffers.reuse(colGradBuffer, s.k(), s.columns());
     Nd4j.gemm(w2d, deltaBuffer, colGradBuffer, true, false, 1.0, 0.0);
-    float[] dx = col2im(NdBuffers.toFloats(colGradBuffer), s);
-    INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(),
-        new long[] {s.mb(), s.inC(), s.inH(), s.inW()}, 'c');
-    NdBuffers.copyInto(dx, epsNext);
+    INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(), inputShape, 'c');
+    NdBuffers.copyInto(col2im(NdBuffers.toFloats(colGradBuffer), s), epsNext);
     return new Pair<>(g, epsNext);
   }
 
