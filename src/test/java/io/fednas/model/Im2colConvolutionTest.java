@@ -107,6 +107,12 @@ class Im2colConvolutionTest {
   }
 
   @Test
+  void twoChannelsAfterOverlappingPooling() throws Exception {
+    assertSameAsBuiltIn(new Architecture("p", 2, 13, 13, 4, List.of(
+        new Conv(6, 3, 1, false), new MaxPool(3, 2), new Conv(5, 2, 1, true), new MaxPool(2, 1), new Dense(7))));
+  }
+
+  @Test
   void samePaddingAndStrideTwoOnColourInput() throws Exception {
     assertSameAsBuiltIn(new Architecture("t", 3, 11, 11, 4, List.of(
         new Conv(6, 5, 1, true), new Conv(5, 3, 2, true), new MaxPool(2, 2), new Conv(4, 2, 1, false), new Dense(7))));
