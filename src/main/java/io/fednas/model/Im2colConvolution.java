@@ -52,6 +52,10 @@ final class Im2colConvolution implements ConvolutionHelper {
   private INDArray colBuffer;
   /** Whether backprop computes the gradient with respect to the layer's input (false: zeros). */
   private final boolean inputGradient;
+  /** Java-side staging arrays by use, reused: a fresh one is a zeroed allocation of up to 20 MB, and GC. */
+  private enum Slot { COLUMNS, OUT_BY_CHANNEL, OUT_BY_IMAGE, INPUT }
+
+  private final float[][] scratch = new float[Slot.values().length][];
   /** GEMM operands and results, reused across minibatches of the same size. */
   private INDArray outBuffer;
   private INDArray deltaBuffer;
@@ -150,7 +154,9 @@ final class Im2colConvolution implements ConvolutionHelper {
     INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
     outBuffer = NdBuffers.reuse(outBuffer, s.outC(), s.columns());
     Nd4j.gemm(w2d, col, outBuffer, false, false, 1.0, 0.0);
-    NdBuffers.copyInto(batchMajor(NdBuffers.toFloats(outBuffer), b, s), z);
+    float[] zByImage = scratch(Slot.OUT_BY_IMAGE, s.outC() * s.columns());
+    batchMajor(NdBuffers.toFloats(outBuffer, scratch(Slot.OUT_BY_CHANNEL, s.outC() * s.columns())), b, s, zByImage);
+    NdBuffers.copyInto(zByImage, z);
     lastShape = s;
     lastInput = x;
     lastWeights = w;
@@ -172,7 +178,9 @@ final class Im2colConvolution implements ConvolutionHelper {
     // dL/dz as [out x n], the layout of W . col; every GEMM writes a c-order buffer of the helper's
     // (ND4J's mmul of a transposed operand returns f-order, and reading that back costs a transpose)
     deltaBuffer = NdBuffers.reuse(deltaBuffer, s.outC(), s.columns());
-    NdBuffers.copyInto(channelMajor(NdBuffers.toFloats(delta), s), deltaBuffer);
+    float[] deltaByChannel = scratch(Slot.OUT_BY_CHANNEL, s.outC() * s.columns());
+    channelMajor(NdBuffers.toFloats(delta, scratch(Slot.OUT_BY_IMAGE, s.outC() * s.columns())), s, deltaByChannel);
+    NdBuffers.copyInto(deltaByChannel, deltaBuffer);
     weightGradBuffer = NdBuffers.reuse(weightGradBuffer, s.outC(), s.k());
     Nd4j.gemm(deltaBuffer, col, weightGradBuffer, false, true, 1.0, 0.0);
     weightGradView.assign(weightGradBuffer.reshape('c', new long[] {s.outC(), s.inC(), s.kH(), s.kW()}));
@@ -190,7 +198,9 @@ final class Im2colConvolution implements ConvolutionHelper {
     colGradBuffer = NdBuffers.reuse(colGradBuffer, s.k(), s.columns());
     Nd4j.gemm(w2d, deltaBuffer, colGradBuffer, true, false, 1.0, 0.0);
     INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(), inputShape, 'c');
-    NdBuffers.copyInto(col2im(NdBuffers.toFloats(colGradBuffer), s), epsNext);
+    float[] dx = scratch(Slot.INPUT, s.inputLength());
+    col2im(NdBuffers.toFloats(colGradBuffer, scratch(Slot.COLUMNS, s.k() * s.columns())), s, dx);
+    NdBuffers.copyInto(dx, epsNext);
     return new Pair<>(g, epsNext);
   }
 
@@ -199,13 +209,24 @@ final class Im2colConvolution implements ConvolutionHelper {
     return null; // DL4J's own activation
   }
 
+  private float[] scratch(Slot slot, int length) {
+    float[] a = scratch[slot.ordinal()];
+    if (a == null || a.length != length) {
+      a = new float[length];
+      scratch[slot.ordinal()] = a;
+    }
+    return a;
+  }
+
   /** im2col of the input in the reused buffer, computed unless the buffer already holds it. */
   private INDArray columns(float[] input, Shape s) {
     if (s.equals(colShape) && Arrays.equals(input, colInput)) {
       return colBuffer;
     }
     colBuffer = NdBuffers.reuse(colBuffer, s.k(), s.columns());
-    NdBuffers.copyInto(im2col(input, s), colBuffer);
+    float[] col = scratch(Slot.COLUMNS, s.k() * s.columns());
+    im2col(input, s, col);
+    NdBuffers.copyInto(col, colBuffer);
     colInput = input;
     colShape = s;
     return colBuffer;
@@ -217,6 +238,15 @@ final class Im2colConvolution implements ConvolutionHelper {
    */
   static float[] im2col(float[] x, Shape s) {
     float[] col = new float[s.k() * s.columns()];
+    im2col(x, s, col);
+    return col;
+  }
+
+  /** {@link #im2col(float[], Shape)} into {@code col}, which may hold anything before. */
+  static void im2col(float[] x, Shape s, float[] col) {
+    if (!s.windowsInside()) {
+      Arrays.fill(col, 0f); // the padding's elements are never written below
+    }
     new Patches(s) {
       @Override
       void run(int src, int dst, int from, int to) {
@@ -229,12 +259,18 @@ final class Im2colConvolution implements ConvolutionHelper {
         }
       }
     }.visit();
-    return col;
   }
 
   /** The adjoint of {@link #im2col}: sums each patch gradient back onto its input element. */
   static float[] col2im(float[] dcol, Shape s) {
     float[] dx = new float[s.inputLength()];
+    col2im(dcol, s, dx);
+    return dx;
+  }
+
+  /** {@link #col2im(float[], Shape)} into {@code dx}, which may hold anything before. */
+  static void col2im(float[] dcol, Shape s, float[] dx) {
+    Arrays.fill(dx, 0f);
     new Patches(s) {
       @Override
       void run(int src, int dst, int from, int to) {
@@ -249,7 +285,6 @@ final class Im2colConvolution implements ConvolutionHelper {
         }
       }
     }.visit();
-    return dx;
   }
 
   /**
@@ -299,10 +334,9 @@ final class Im2colConvolution implements ConvolutionHelper {
   }
 
   /** [out x n] (the GEMM's layout) to [b, out, y.x] (DL4J's), adding each channel's bias. */
-  static float[] batchMajor(float[] zByChannel, float[] bias, Shape s) {
+  static void batchMajor(float[] zByChannel, float[] bias, Shape s, float[] z) {
     int plane = s.outH() * s.outW();
     int n = s.columns();
-    float[] z = new float[zByChannel.length];
     for (int o = 0; o < s.outC(); o++) {
       float add = bias == null ? 0f : bias[o];
       for (int b = 0; b < s.mb(); b++) {
@@ -313,20 +347,17 @@ final class Im2colConvolution implements ConvolutionHelper {
         }
       }
     }
-    return z;
   }
 
   /** [b, out, y.x] to [out x n]: the inverse reordering of {@link #batchMajor}, without bias. */
-  static float[] channelMajor(float[] zByImage, Shape s) {
+  static void channelMajor(float[] zByImage, Shape s, float[] z) {
     int plane = s.outH() * s.outW();
     int n = s.columns();
-    float[] z = new float[zByImage.length];
     for (int b = 0; b < s.mb(); b++) {
       for (int o = 0; o < s.outC(); o++) {
         System.arraycopy(zByImage, (b * s.outC() + o) * plane, z, o * n + b * plane, plane);
       }
     }
-    return z;
   }
 
 
@@ -344,6 +375,11 @@ final class Im2colConvolution implements ConvolutionHelper {
 
     int k() {
       return inC * kH * kW;
+    }
+
+    /** Whether every window lies inside the input: no padding, so im2col writes every element. */
+    boolean windowsInside() {
+      return pH == 0 && pW == 0 && (outH - 1) * sH + kH <= inH && (outW - 1) * sW + kW <= inW;
     }
 
     /** Output positions (b, y, x): the im2col matrix's columns. */

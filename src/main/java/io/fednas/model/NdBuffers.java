@@ -26,9 +26,16 @@ public final class NdBuffers {
 
   /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */
   public static float[] toFloats(INDArray src) {
+    return toFloats(src, new float[(int) src.length()]);
+  }
+
+  /** {@link #toFloats(INDArray)} into {@code out} (of the array's length), which it returns. */
+  public static float[] toFloats(INDArray src, float[] out) {
     INDArray c = src.ordering() == 'c' && src.offset() == 0 && src.dataType() == DataType.FLOAT
         && Shape.hasDefaultStridesForShape(src) ? src : src.castTo(DataType.FLOAT).dup('c');
-    float[] out = new float[(int) c.length()];
+    if (c.length() != out.length) {
+      throw new IllegalArgumentException("an array of " + c.length() + " values into " + out.length);
+    }
     new FloatPointer(c.data().addressPointer()).get(out, 0, out.length);
     return out;
   }
