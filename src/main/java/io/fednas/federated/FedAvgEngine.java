@@ -20,9 +20,9 @@ import scala.Tuple2;
  * Federated rounds as Spark stages. Partition i of the clients RDD is client i, built on the
  * executors from the dataset files and the broadcast {@link ClientPlan}, and cached there: client
  * data never reaches the driver. A round broadcasts the global weights, runs one stage over the
- * sampled partitions only, and merges the tasks' weighted weight sums (a task's is O(models x
- * parameters), whatever its clients). A stage runs one
- * task per task slot, each training several clients one after another and summing their updates
+ * sampled partitions only, and merges the tasks' weighted weight sums (one per model a task
+ * trained, whatever its number of clients). A stage runs one task per task slot, each training
+ * several clients one after another and summing their updates
  * in place: a task costs scheduling, a result of O(parameters) to serialise and a merge, and one
  * per client made that 8-13% of a round (docs/BENCHMARKS.md, "Round overhead").
  */
@@ -88,8 +88,8 @@ public final class FedAvgEngine implements AutoCloseable {
    * model of {@code sampled[i]}), all in the same stage. Each model's update is the FedAvg of its
    * own clients, weighted by their sample counts. Each task sums its clients' updates per model; up
    * to {@link #DRIVER_MERGE_MAX_TASKS} tasks' sums are merged on the driver as they arrive, more in a
-   * tree on the executors (treeReduce), so the driver receives O(models x parameters) per task at
-   * most 32 times. Each update is checked where it is computed
+   * tree on the executors (treeReduce), so the driver never receives more than that many
+   * O(models x parameters) results. Each update is checked where it is computed
    * ({@link UpdateCheck}, with {@code maxUpdateNorm}); a rejected one is reported, not summed.
    */
   public Map<Integer, RoundUpdate> trainRound(int round, Map<Integer, ModelState> models, int[] sampled,

@@ -36,9 +36,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Layout: the im2col matrix is [k x n], a row per weight (c, i, j) and a column per output
  * position (b, y, x), so the GEMM W[out x k] . col gives the output channel-major, and putting it
  * in [b, out, y, x] order is a copy of contiguous blocks of y.x floats. A row of the im2col matrix
- * is filled by copying contiguous runs of input rows. (The earlier [n x k] layout needed a
- * strided permute of the output and of the incoming gradient, and an index array as large as the
- * matrix: together more time than the GEMMs; docs/BENCHMARKS.md.)
+ * is filled by copying contiguous runs of input rows. (The earlier [n x k] layout needed strided
+ * ND4J permutes of the output and of the incoming gradient, and an index array as large as the
+ * matrix; docs/BENCHMARKS.md has the measured difference.)
  */
 final class Im2colConvolution implements ConvolutionHelper {
   private static final Field HELPER_FIELD;
@@ -274,7 +274,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     new Patches(s) {
       @Override
       void run(int src, int dst, int from, int to) {
-        if (s.sW() == 1) { // unit stride: a loop the JIT vectorises
+        if (s.sW() == 1) { // unit stride: no multiply in the index
           for (int xo = from; xo < to; xo++) {
             dx[src + xo] += dcol[dst + xo];
           }
