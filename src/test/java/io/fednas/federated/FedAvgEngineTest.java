@@ -30,6 +30,7 @@ class FedAvgEngineTest {
   static ClientPlan plan;
   static Architecture arch;
   static final List<Integer> stageTasks = Collections.synchronizedList(new ArrayList<>());
+  static final List<String> stageNames = Collections.synchronizedList(new ArrayList<>());
 
   @BeforeAll
   static void start() {
@@ -44,6 +45,7 @@ class FedAvgEngineTest {
       @Override
       public void onStageSubmitted(SparkListenerStageSubmitted s) {
         stageTasks.add(s.stageInfo().numTasks());
+        stageNames.add(s.stageInfo().name());
       }
     });
   }
@@ -134,7 +136,10 @@ class FedAvgEngineTest {
       int tasks = run[0];
       try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, tasks, run[1])) {
         stageTasks.clear();
+        stageNames.clear();
         RoundUpdate update = engine.trainRound(2, w0, sampled, training);
+        assertEquals(tasks > run[1], stageNames.get(0).startsWith("treeReduce"),
+            "training stage " + stageNames.get(0) + " with " + tasks + " tasks, merge limit " + run[1]);
         EvalCounts val = engine.validate(new ModelState(arch, update.averagedWeights()), sampled, 64);
         assertEquals(List.of(tasks, tasks), stageTasks, "training and validation stages with spark.tasksPerStage " + tasks);
         assertEquals(tasks, update.clients().stream().mapToInt(ClientResult::task).distinct().count());

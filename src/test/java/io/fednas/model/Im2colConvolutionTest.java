@@ -118,23 +118,31 @@ class Im2colConvolutionTest {
         new Conv(6, 5, 1, true), new Conv(5, 3, 2, true), new MaxPool(2, 2), new Conv(4, 2, 1, false), new Dense(7))));
   }
 
-  /** The im2col matrix element by element from its definition, and col2im as its exact adjoint. */
+  /**
+   * The im2col matrix element by element from its definition, and col2im as its exact adjoint,
+   * both written into arrays that held garbage before (the helper reuses its arrays across calls).
+   */
   @Test
   void im2colFollowsItsDefinitionAndCol2imIsItsAdjoint() {
     java.util.Random r = new java.util.Random(9);
-    // {mb, inC, inH, inW, outC, kH, kW, sH, sW, pH, pW}: padding, strides, non-square
+    // {mb, inC, inH, inW, outC, kH, kW, sH, sW, pH, pW[, outH, outW]}: padding, strides, non-square; the
+    // one with output sizes given is sized as DL4J's Same mode does it: no top-left padding, the last
+    // windows reach past the input
     int[][] cases = {{2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1}, {3, 2, 9, 11, 2, 5, 3, 2, 3, 2, 1}, {1, 1, 5, 5, 1, 5, 5, 1, 1, 0, 0},
+        {2, 2, 5, 7, 1, 2, 3, 2, 2, 0, 0, 3, 4},
         {2, 2, 6, 7, 3, 2, 4, 2, 1, 0, 3}};
     for (int[] c : cases) {
-      int outH = (c[2] + 2 * c[9] - c[5]) / c[7] + 1;
-      int outW = (c[3] + 2 * c[10] - c[6]) / c[8] + 1;
+      int outH = c.length > 11 ? c[11] : (c[2] + 2 * c[9] - c[5]) / c[7] + 1;
+      int outW = c.length > 11 ? c[12] : (c[3] + 2 * c[10] - c[6]) / c[8] + 1;
       Im2colConvolution.Shape s = new Im2colConvolution.Shape(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
           c[10], outH, outW);
       float[] x = new float[s.inputLength()];
       for (int q = 0; q < x.length; q++) {
         x[q] = r.nextFloat() - 0.5f;
       }
-      float[] col = Im2colConvolution.im2col(x, s);
+      float[] col = new float[s.k() * s.columns()];
+      java.util.Arrays.fill(col, Float.NaN);
+      Im2colConvolution.im2col(x, s, col);
       int n = s.columns();
       assertEquals(s.k() * n, col.length);
       for (int ch = 0; ch < s.inC(); ch++) {
@@ -159,7 +167,9 @@ class Im2colConvolutionTest {
       for (int q = 0; q < g.length; q++) {
         g[q] = r.nextFloat() - 0.5f;
       }
-      float[] back = Im2colConvolution.col2im(g, s);
+      float[] back = new float[s.inputLength()];
+      java.util.Arrays.fill(back, Float.NaN);
+      Im2colConvolution.col2im(g, s, back);
       double lhs = 0;
       double rhs = 0;
       for (int q = 0; q < col.length; q++) {
