@@ -24,6 +24,33 @@ public final class NdBuffers {
     new FloatPointer(dst.data().addressPointer()).put(src, 0, src.length);
   }
 
+  /**
+   * Copies the first {@code dst.length()} values of {@code src} into {@code dst}: for staging
+   * arrays kept at the largest size a caller has needed.
+   */
+  static void copyPrefixInto(float[] src, INDArray dst) {
+    checkContiguous(dst, src.length >= dst.length(), "a staging array of " + src.length);
+    new FloatPointer(dst.data().addressPointer()).put(src, 0, (int) dst.length());
+  }
+
+  /** The array's values in row-major order into the start of {@code out} (at least as long), which it returns. */
+  static float[] toFloatsPrefix(INDArray src, float[] out) {
+    INDArray c = src.ordering() == 'c' && src.offset() == 0 && src.dataType() == DataType.FLOAT
+        && Shape.hasDefaultStridesForShape(src) ? src : src.castTo(DataType.FLOAT).dup('c');
+    if (c.length() > out.length) {
+      throw new IllegalArgumentException("an array of " + c.length() + " values into " + out.length);
+    }
+    new FloatPointer(c.data().addressPointer()).get(out, 0, (int) c.length());
+    return out;
+  }
+
+  private static void checkContiguous(INDArray a, boolean fits, String other) {
+    if (a.ordering() != 'c' || a.offset() != 0 || a.dataType() != DataType.FLOAT || !Shape.hasDefaultStridesForShape(a)
+        || !fits) {
+      throw new IllegalStateException("a contiguous c-order float array of " + a.length() + " and " + other);
+    }
+  }
+
   /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */
   public static float[] toFloats(INDArray src) {
     return toFloats(src, new float[(int) src.length()]);
@@ -31,13 +58,10 @@ public final class NdBuffers {
 
   /** {@link #toFloats(INDArray)} into {@code out} (of the array's length), which it returns. */
   public static float[] toFloats(INDArray src, float[] out) {
-    INDArray c = src.ordering() == 'c' && src.offset() == 0 && src.dataType() == DataType.FLOAT
-        && Shape.hasDefaultStridesForShape(src) ? src : src.castTo(DataType.FLOAT).dup('c');
-    if (c.length() != out.length) {
-      throw new IllegalArgumentException("an array of " + c.length() + " values into " + out.length);
+    if (src.length() != out.length) {
+      throw new IllegalArgumentException("an array of " + src.length() + " values into " + out.length);
     }
-    new FloatPointer(c.data().addressPointer()).get(out, 0, out.length);
-    return out;
+    return toFloatsPrefix(src, out);
   }
 
   /**

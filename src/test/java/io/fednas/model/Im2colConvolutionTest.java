@@ -70,7 +70,7 @@ class Im2colConvolutionTest {
   }
 
   /**
-   * The helper remembers its last input's output and im2col (DL4J recomputes both in backprop):
+   * The helper remembers its last input's output (DL4J recomputes it in backprop):
    * interleaving other inputs and a weight change must never serve a stale one.
    */
   @Test
@@ -112,6 +112,20 @@ class Im2colConvolutionTest {
         new Conv(6, 3, 1, false), new MaxPool(3, 2), new Conv(5, 2, 1, true), new MaxPool(2, 1), new Dense(7))));
   }
 
+  /**
+   * The helper works a few images at a time: the second layer here (16 x 5 x 5 weights, 16 x 16
+   * outputs) takes two of the five images per chunk, so three chunks, the last one shorter, add
+   * up the weight gradient; the McMahan CNN's second layer takes one image per chunk.
+   */
+  @Test
+  void layersWorkedInChunksOfImages() throws Exception {
+    assertEquals(2, new Im2colConvolution.Shape(5, 16, 16, 16, 8, 5, 5, 1, 1, 2, 2, 16, 16).chunk());
+    assertEquals(1, new Im2colConvolution.Shape(5, 32, 14, 14, 64, 5, 5, 1, 1, 2, 2, 14, 14).chunk());
+    assertSameAsBuiltIn(new Architecture("c", 1, 16, 16, 3, List.of(new Conv(16, 5, 1, true), new Conv(8, 5, 1, true),
+        new Dense(6))));
+    assertSameAsBuiltIn(Architectures.byName("mcmahan-cnn", 1, 28, 28, 10));
+  }
+
   @Test
   void samePaddingAndStrideTwoOnColourInput() throws Exception {
     assertSameAsBuiltIn(new Architecture("t", 3, 11, 11, 4, List.of(
@@ -120,17 +134,20 @@ class Im2colConvolutionTest {
 
   /**
    * The im2col matrix element by element from its definition, and col2im as its exact adjoint,
-   * both written into arrays that held garbage before (the helper reuses its arrays across calls).
+   * both written into arrays that held garbage before (the helper reuses its arrays across calls),
+   * for a whole minibatch and for a chunk of its images (the helper works a few images at a time).
    */
   @Test
   void im2colFollowsItsDefinitionAndCol2imIsItsAdjoint() {
     java.util.Random r = new java.util.Random(9);
-    // {mb, inC, inH, inW, outC, kH, kW, sH, sW, pH, pW[, outH, outW]}: padding, strides, non-square; the
-    // one with output sizes given is sized as DL4J's Same mode does it: no top-left padding, the last
-    // windows reach past the input
+    // {mb, inC, inH, inW, outC, kH, kW, sH, sW, pH, pW[, outH, outW]}: padding, strides, non-square; those
+    // with output sizes given are sized as DL4J's Same mode does it: the first with no top-left padding
+    // and the last windows reaching past the input, the second an even kernel padded 1 before and 2 after.
+    // Stride 1 with an output as wide as the input takes the plane-run path: the first case, the even
+    // kernel, and a kernel taller than the input padded (whole matrix rows in the padding).
     int[][] cases = {{2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1}, {3, 2, 9, 11, 2, 5, 3, 2, 3, 2, 1}, {1, 1, 5, 5, 1, 5, 5, 1, 1, 0, 0},
-        {2, 2, 5, 7, 1, 2, 3, 2, 2, 0, 0, 3, 4},
-        {2, 2, 6, 7, 3, 2, 4, 2, 1, 0, 3}};
+        {2, 2, 5, 7, 1, 2, 3, 2, 2, 0, 0, 3, 4}, {2, 2, 6, 7, 3, 2, 4, 2, 1, 0, 3},
+        {3, 2, 6, 5, 3, 4, 4, 1, 1, 1, 1, 6, 5}, {3, 2, 2, 4, 1, 5, 3, 1, 1, 2, 1}};
     for (int[] c : cases) {
       int outH = c.length > 11 ? c[11] : (c[2] + 2 * c[9] - c[5]) / c[7] + 1;
       int outW = c.length > 11 ? c[12] : (c[3] + 2 * c[10] - c[6]) / c[8] + 1;
@@ -140,45 +157,57 @@ class Im2colConvolutionTest {
       for (int q = 0; q < x.length; q++) {
         x[q] = r.nextFloat() - 0.5f;
       }
-      float[] col = new float[s.k() * s.columns()];
-      java.util.Arrays.fill(col, Float.NaN);
-      Im2colConvolution.im2col(x, s, col);
-      int n = s.columns();
-      assertEquals(s.k() * n, col.length);
-      for (int ch = 0; ch < s.inC(); ch++) {
-        for (int i = 0; i < s.kH(); i++) {
-          for (int j = 0; j < s.kW(); j++) {
-            for (int b = 0; b < s.mb(); b++) {
-              for (int y = 0; y < outH; y++) {
-                for (int xo = 0; xo < outW; xo++) {
-                  int iy = y * s.sH() - s.pH() + i;
-                  int ix = xo * s.sW() - s.pW() + j;
-                  float want = iy < 0 || iy >= s.inH() || ix < 0 || ix >= s.inW() ? 0f
-                      : x[((b * s.inC() + ch) * s.inH() + iy) * s.inW() + ix];
-                  int row = (ch * s.kH() + i) * s.kW() + j;
-                  assertEquals(want, col[row * n + (b * outH + y) * outW + xo], java.util.Arrays.toString(c));
-                }
+      for (int[] images : new int[][] {{0, s.mb()}, {1, s.mb()}}) {
+        checkChunk(s, x, images[0], images[1], r, java.util.Arrays.toString(c) + " images " + java.util.Arrays.toString(images));
+      }
+    }
+  }
+
+  private static void checkChunk(Im2colConvolution.Shape s, float[] x, int b0, int b1, java.util.Random r, String what) {
+    int outH = s.outH();
+    int outW = s.outW();
+    int n = (b1 - b0) * outH * outW;
+    float[] col = new float[s.k() * n + 3]; // longer than needed, as a reused staging array is
+    java.util.Arrays.fill(col, Float.NaN);
+    Im2colConvolution.im2col(x, s, b0, b1, col);
+    for (int ch = 0; ch < s.inC(); ch++) {
+      for (int i = 0; i < s.kH(); i++) {
+        for (int j = 0; j < s.kW(); j++) {
+          for (int b = b0; b < b1; b++) {
+            for (int y = 0; y < outH; y++) {
+              for (int xo = 0; xo < outW; xo++) {
+                int iy = y * s.sH() - s.pH() + i;
+                int ix = xo * s.sW() - s.pW() + j;
+                float want = iy < 0 || iy >= s.inH() || ix < 0 || ix >= s.inW() ? 0f
+                    : x[((b * s.inC() + ch) * s.inH() + iy) * s.inW() + ix];
+                int row = (ch * s.kH() + i) * s.kW() + j;
+                assertEquals(want, col[row * n + ((b - b0) * outH + y) * outW + xo], what);
               }
             }
           }
         }
       }
-      float[] g = new float[col.length];
-      for (int q = 0; q < g.length; q++) {
-        g[q] = r.nextFloat() - 0.5f;
-      }
-      float[] back = new float[s.inputLength()];
-      java.util.Arrays.fill(back, Float.NaN);
-      Im2colConvolution.col2im(g, s, back);
-      double lhs = 0;
-      double rhs = 0;
-      for (int q = 0; q < col.length; q++) {
-        lhs += (double) col[q] * g[q];
-      }
-      for (int q = 0; q < x.length; q++) {
+    }
+    float[] g = new float[s.k() * n];
+    for (int q = 0; q < g.length; q++) {
+      g[q] = r.nextFloat() - 0.5f;
+    }
+    double lhs = 0;
+    for (int q = 0; q < g.length; q++) {
+      lhs += (double) col[q] * g[q];
+    }
+    float[] back = new float[s.inputLength()];
+    java.util.Arrays.fill(back, Float.NaN);
+    Im2colConvolution.col2im(g, s, b0, b1, back);
+    int image = s.inC() * s.inH() * s.inW();
+    double rhs = 0;
+    for (int q = 0; q < x.length; q++) {
+      if (q < b0 * image || q >= b1 * image) {
+        assertTrue(Float.isNaN(back[q]), "col2im wrote outside its images: " + what);
+      } else {
         rhs += (double) x[q] * back[q];
       }
-      assertEquals(lhs, rhs, 1e-4 * Math.max(1, Math.abs(lhs)), "<im2col(x), g> = <x, col2im(g)> " + java.util.Arrays.toString(c));
     }
+    assertEquals(lhs, rhs, 1e-4 * Math.max(1, Math.abs(lhs)), "<im2col(x), g> = <x, col2im(g)> " + what);
   }
 }
