@@ -62,7 +62,10 @@ final class Im2colConvolution implements ConvolutionHelper {
    * chunks and the whole matrix (docs/BENCHMARKS.md): no slower, and the least memory.
    */
   private static final long CHUNK_FLOATS = 1L << 18;
-  /** Matrix shapes kept per use: training minibatches need two (full chunks and a last one). */
+  /**
+   * Matrix shapes kept per use: training needs up to three (full chunks, and the last chunk of a
+   * full minibatch and of a client's short last one); evaluation batches add theirs.
+   */
   private static final int MATRIX_SHAPES_KEPT = 4;
   /** Whether backprop computes the gradient with respect to the layer's input (false: zeros). */
   private final boolean inputGradient;
@@ -415,10 +418,12 @@ final class Im2colConvolution implements ConvolutionHelper {
             int shift = j - s.pW();
             int from = Math.max(0, -shift);
             int to = (y1 - y0) * width - Math.max(0, shift);
+            // a kernel wider than the input: a shift of the whole width leaves every element in the padding
+            int rows = Math.abs(shift) < width ? y1 - y0 : 0;
             for (int b = b0; b < b1; b++) {
               int src = ((b * s.inC() + c) * s.inH() + y0 - s.pH() + i) * width + shift;
               int block = row + (b - b0) * plane;
-              run(block, src, block + y0 * width, from, to, shift, y1 - y0);
+              run(block, src, block + y0 * width, from, to, shift, rows);
             }
           }
         }
