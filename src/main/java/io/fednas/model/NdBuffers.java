@@ -18,10 +18,8 @@ public final class NdBuffers {
 
   /** Copies {@code src} into a contiguous, c-ordered, offset-0 float array of the same length. */
   public static void copyInto(float[] src, INDArray dst) {
-    if (dst.ordering() != 'c' || dst.length() != src.length || dst.offset() != 0 || dst.dataType() != DataType.FLOAT) {
-      throw new IllegalStateException("destination must be a contiguous c-order float array of " + src.length);
-    }
-    new FloatPointer(dst.data().addressPointer()).put(src, 0, src.length);
+    checkContiguous(dst, src.length == dst.length(), "an array of " + src.length);
+    copyPrefixInto(src, dst);
   }
 
   /**
@@ -53,15 +51,7 @@ public final class NdBuffers {
 
   /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */
   public static float[] toFloats(INDArray src) {
-    return toFloats(src, new float[(int) src.length()]);
-  }
-
-  /** {@link #toFloats(INDArray)} into {@code out} (of the array's length), which it returns. */
-  public static float[] toFloats(INDArray src, float[] out) {
-    if (src.length() != out.length) {
-      throw new IllegalArgumentException("an array of " + src.length() + " values into " + out.length);
-    }
-    return toFloatsPrefix(src, out);
+    return toFloatsPrefix(src, new float[(int) src.length()]);
   }
 
   /**
