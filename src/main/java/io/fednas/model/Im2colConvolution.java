@@ -69,7 +69,11 @@ final class Im2colConvolution implements ConvolutionHelper {
   private static final int MATRIX_SHAPES_KEPT = 4;
   /** Whether backprop computes the gradient with respect to the layer's input (false: zeros). */
   private final boolean inputGradient;
-  /** Java-side staging arrays by use, reused: a fresh one is a zeroed allocation, and GC. */
+  /**
+   * Java-side staging arrays by use, reused: a fresh one is a zeroed allocation, and GC. COLUMNS
+   * holds a chunk's im2col matrix and, later in backprop, that chunk's gradient: the matrix has
+   * been copied into ND4J by then.
+   */
   private enum Slot { COLUMNS, OUT_BY_CHANNEL, OUT_BY_IMAGE, INPUT }
 
   private final float[][] scratch = new float[Slot.values().length][];

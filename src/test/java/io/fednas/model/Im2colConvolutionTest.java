@@ -143,10 +143,9 @@ class Im2colConvolutionTest {
     // {mb, inC, inH, inW, outC, kH, kW, sH, sW, pH, pW[, outH, outW]}: padding, strides, non-square; those
     // with output sizes given are sized as DL4J's Same mode does it: the first with no top-left padding
     // and the last windows reaching past the input, the second an even kernel padded 1 before and 2 after,
-    // the third and fourth kernels more than twice as wide as the input.
+    // the last two kernels more than twice as wide as the input (shifts past the whole width).
     // Stride 1 with an output as wide as the input takes the plane-run path: the first case, the even
-    // kernel, a kernel taller than the input padded (whole matrix rows in the padding), and one wider
-    // than the input (shifts past the whole width).
+    // kernel, the kernel taller than the input (whole matrix rows in the padding), and the last two.
     int[][] cases = {{2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1}, {3, 2, 9, 11, 2, 5, 3, 2, 3, 2, 1}, {1, 1, 5, 5, 1, 5, 5, 1, 1, 0, 0},
         {2, 2, 5, 7, 1, 2, 3, 2, 2, 0, 0, 3, 4}, {2, 2, 6, 7, 3, 2, 4, 2, 1, 0, 3},
         {3, 2, 6, 5, 3, 4, 4, 1, 1, 1, 1, 6, 5}, {3, 2, 2, 4, 1, 5, 3, 1, 1, 2, 1}, {2, 1, 3, 2, 2, 3, 7, 1, 1, 1, 3, 3, 2}, {2, 1, 1, 2, 2, 1, 7, 1, 1, 0, 3, 1, 2}};
