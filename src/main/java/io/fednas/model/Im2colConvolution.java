@@ -1,11 +1,9 @@
 package io.fednas.model;
 
-import java.lang.reflect.Field;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
@@ -15,8 +13,6 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
-import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -50,7 +46,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * threads or executors.
  */
 final class Im2colConvolution implements ConvolutionHelper {
-  private static final Field HELPER_FIELD;
   /**
    * Outputs up to this many floats (16 MB) are remembered: a training minibatch's are, an
    * evaluation batch's (500 images, no backprop to follow) are not, so a network cached per thread
@@ -93,39 +88,6 @@ final class Im2colConvolution implements ConvolutionHelper {
   private float[] lastBias;
   private float[] lastOutput;
   private Shape lastShape;
-
-  static {
-    try {
-      HELPER_FIELD = ConvolutionLayer.class.getDeclaredField("helper");
-      HELPER_FIELD.setAccessible(true);
-    } catch (NoSuchFieldException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
-  /**
-   * Installs the helper on every plain 2D convolution layer of the network, on the CPU backend
-   * only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU. On the network's first
-   * layer the helper does not compute the gradient with respect to the network's input: fit()
-   * discards it (MultiLayerNetwork.calcBackpropGradients sets it to null), and it would cost that
-   * layer's largest GEMM and its col2im. So a network built here returns zeros, not input
-   * gradients, from backpropGradient: nothing in the job asks for them.
-   */
-  static void install(MultiLayerNetwork net) {
-    if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
-      return;
-    }
-    Layer[] layers = net.getLayers();
-    for (Layer layer : layers) {
-      if (layer.getClass() == ConvolutionLayer.class) {
-        try {
-          HELPER_FIELD.set(layer, new Im2colConvolution(layer != layers[0]));
-        } catch (IllegalAccessException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    }
-  }
 
   Im2colConvolution(boolean inputGradient) {
     this.inputGradient = inputGradient;

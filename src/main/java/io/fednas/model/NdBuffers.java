@@ -1,5 +1,6 @@
 package io.fednas.model;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -43,10 +44,22 @@ public final class NdBuffers {
   }
 
   private static void checkContiguous(INDArray a, boolean fits, String other) {
-    if (a.ordering() != 'c' || a.offset() != 0 || a.dataType() != DataType.FLOAT || !Shape.hasDefaultStridesForShape(a)
-        || !fits) {
+    if (!isContiguous(a) || !fits) {
       throw new IllegalStateException("a contiguous c-order float array of " + a.length() + " and " + other);
     }
+  }
+
+  private static boolean isContiguous(INDArray a) {
+    return a.ordering() == 'c' && a.offset() == 0 && a.dataType() == DataType.FLOAT && Shape.hasDefaultStridesForShape(a);
+  }
+
+  /**
+   * The memory of a contiguous, c-ordered, offset-0 float array, without a copy: element i is the
+   * array's i-th in row-major order. Null for any other array. For element-wise kernels, where two
+   * memcpys (in and out) would cost more than the work.
+   */
+  static FloatBuffer view(INDArray a) {
+    return isContiguous(a) ? a.data().asNioFloat() : null;
   }
 
   /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */

@@ -25,8 +25,15 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class NetworkBuilder {
   private NetworkBuilder() {}
 
-  /** Plain SGD when momentum is 0, else Nesterov momentum. Convolutions use {@link Im2colConvolution}. */
+  /** Plain SGD when momentum is 0, else Nesterov momentum. On CPU the layers run the project's {@link CpuKernels}. */
   public static MultiLayerNetwork build(Architecture a, long seed, double learningRate, double momentum) {
+    MultiLayerNetwork net = withoutKernels(a, seed, learningRate, momentum);
+    CpuKernels.install(net);
+    return net;
+  }
+
+  /** The same network run by DL4J's own code alone: what the project's kernels are tested against. */
+  static MultiLayerNetwork withoutKernels(Architecture a, long seed, double learningRate, double momentum) {
     IUpdater updater = momentum > 0 ? new Nesterovs(learningRate, momentum) : new Sgd(learningRate);
     NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
@@ -62,7 +69,6 @@ public final class NetworkBuilder {
     MultiLayerConfiguration conf = b.build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
-    Im2colConvolution.install(net);
     return net;
   }
 }

@@ -10,25 +10,21 @@ import java.lang.reflect.Field;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The im2col helper must compute what DL4J's built-in convolution computes: outputs and gradients. */
+/**
+ * The im2col helper must compute what DL4J's built-in convolution computes: outputs and gradients
+ * (of networks that also run the project's max-pooling and ReLU kernels, {@link CpuKernelsTest}).
+ */
 class Im2colConvolutionTest {
 
-  private static MultiLayerNetwork builtIn(Architecture a) throws Exception {
-    MultiLayerNetwork net = NetworkBuilder.build(a, 11, 0.1, 0);
-    Field f = ConvolutionLayer.class.getDeclaredField("helper");
-    f.setAccessible(true);
-    for (Layer l : net.getLayers()) {
-      if (l instanceof ConvolutionLayer) {
-        f.set(l, null);
-      }
-    }
-    return net;
+  private static MultiLayerNetwork builtIn(Architecture a) {
+    return NetworkBuilder.withoutKernels(a, 11, 0.1, 0);
   }
 
   private static double maxRelDiff(INDArray a, INDArray b) {
@@ -59,12 +55,16 @@ class Im2colConvolutionTest {
     INDArray gRef = ref.gradient().gradient();
     INDArray gFast = fast.gradient().gradient();
     assertTrue(maxRelDiff(gRef, gFast) < 1e-4, "gradients differ by " + maxRelDiff(gRef, gFast));
-    // and the helper really ran: no layer fell back to the built-in path
-    Field fails = ConvolutionLayer.class.getDeclaredField("helperCountFail");
-    fails.setAccessible(true);
+    // and the helpers really ran: no layer fell back to the built-in path
+    Field convFails = ConvolutionLayer.class.getDeclaredField("helperCountFail");
+    convFails.setAccessible(true);
+    Field poolFails = SubsamplingLayer.class.getDeclaredField("helperCountFail");
+    poolFails.setAccessible(true);
     for (Layer l : fast.getLayers()) {
       if (l instanceof ConvolutionLayer) {
-        assertEquals(0, fails.getInt(l));
+        assertEquals(0, convFails.getInt(l));
+      } else if (l instanceof SubsamplingLayer) {
+        assertEquals(0, poolFails.getInt(l));
       }
     }
   }

@@ -1,0 +1,71 @@
+package io.fednas.model;
+
+import java.lang.reflect.Field;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.layers.AbstractLayer;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Puts the project's CPU kernels into a built network's layers: {@link Im2colConvolution} for
+ * convolutions, {@link MaxPoolBackprop} for max pooling's backprop, {@link ReluBackprop} for ReLU.
+ * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
+ *
+ * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
+ * classes: the ReLU goes into a copy of the layer's configuration that only the layer holds.
+ */
+final class CpuKernels {
+  private static final Field CONVOLUTION_HELPER = helperField(ConvolutionLayer.class);
+  private static final Field POOLING_HELPER = helperField(SubsamplingLayer.class);
+
+  private CpuKernels() {}
+
+  /**
+   * On the network's first layer the convolution helper does not compute the gradient with respect
+   * to the network's input: fit() discards it (MultiLayerNetwork.calcBackpropGradients sets it to
+   * null), and it would cost that layer's largest GEMM and its col2im. So a network built here
+   * returns zeros, not input gradients, from backpropGradient: nothing in the job asks for them.
+   */
+  static void install(MultiLayerNetwork net) {
+    if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
+      return;
+    }
+    Layer[] layers = net.getLayers();
+    for (Layer layer : layers) {
+      if (layer.getClass() == ConvolutionLayer.class) {
+        set(CONVOLUTION_HELPER, layer, new Im2colConvolution(layer != layers[0]));
+      } else if (layer.getClass() == SubsamplingLayer.class) {
+        set(POOLING_HELPER, layer, new MaxPoolBackprop());
+      }
+      if (layer.conf().getLayer() instanceof BaseLayer conf && new ActivationReLU().equals(conf.getActivationFn())
+          && layer instanceof AbstractLayer<?> owner) {
+        NeuralNetConfiguration own = layer.conf().clone();
+        ((BaseLayer) own.getLayer()).setActivationFn(new ReluBackprop());
+        owner.setConf(own);
+      }
+    }
+  }
+
+  private static Field helperField(Class<?> layerClass) {
+    try {
+      Field f = layerClass.getDeclaredField("helper");
+      f.setAccessible(true);
+      return f;
+    } catch (NoSuchFieldException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static void set(Field field, Layer layer, Object helper) {
+    try {
+      field.set(layer, helper);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
