@@ -55,11 +55,16 @@ public final class NdBuffers {
 
   /**
    * The memory of a contiguous, c-ordered, offset-0 float array, without a copy: element i is the
-   * array's i-th in row-major order. Null for any other array. For element-wise kernels, where two
-   * memcpys (in and out) would cost more than the work.
+   * array's i-th in row-major order. Null for any other array, or if ND4J's buffer is shorter than
+   * the array. For element-wise kernels, where two memcpys (in and out) would cost more than the
+   * work.
    */
   static FloatBuffer view(INDArray a) {
-    return isContiguous(a) ? a.data().asNioFloat() : null;
+    if (!isContiguous(a)) {
+      return null;
+    }
+    FloatBuffer floats = a.data().asNioFloat();
+    return floats.capacity() >= a.length() ? floats : null;
   }
 
   /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */
