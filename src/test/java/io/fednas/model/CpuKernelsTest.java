@@ -1,11 +1,12 @@
 package io.fednas.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -52,7 +53,7 @@ class CpuKernelsTest {
         new int[] {0, 0}, PoolingType.MAX, mode, new int[] {1, 1}, CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces())
         .getSecond();
     assertArrayEquals(expected.data().asFloat(), actual.data().asFloat(),
-        k + "x" + k + " windows, stride " + stride + ", " + mode + " on " + java.util.Arrays.toString(shape));
+        k + "x" + k + " windows, stride " + stride + ", " + mode + " on " + Arrays.toString(shape));
   }
 
   @Test
@@ -115,11 +116,10 @@ class CpuKernelsTest {
         reluLayers++;
       }
     }
-    assertNotNull(net.getLayers());
-    org.junit.jupiter.api.Assertions.assertEquals(3, reluLayers);
+    assertEquals(3, reluLayers);
     String json = net.getLayerWiseConfigurations().toJson();
     assertFalse(json.contains("io.fednas"), "the saved configuration names a project class");
     MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(json);
-    org.junit.jupiter.api.Assertions.assertEquals(net.getLayerWiseConfigurations(), back);
+    assertEquals(net.getLayerWiseConfigurations(), back);
   }
 }
