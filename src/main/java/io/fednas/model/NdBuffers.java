@@ -34,8 +34,7 @@ public final class NdBuffers {
 
   /** The array's values in row-major order into the start of {@code out} (at least as long), which it returns. */
   static float[] toFloatsPrefix(INDArray src, float[] out) {
-    INDArray c = src.ordering() == 'c' && src.offset() == 0 && src.dataType() == DataType.FLOAT
-        && Shape.hasDefaultStridesForShape(src) ? src : src.castTo(DataType.FLOAT).dup('c');
+    INDArray c = isContiguous(src) ? src : src.castTo(DataType.FLOAT).dup('c');
     if (c.length() > out.length) {
       throw new IllegalArgumentException("an array of " + c.length() + " values into " + out.length);
     }
