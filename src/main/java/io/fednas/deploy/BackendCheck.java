@@ -4,6 +4,7 @@ import java.util.Properties;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * Prints the ND4J backend this classpath loads and the fp32 matrix-multiply rate it reaches, and
@@ -31,6 +32,10 @@ public final class BackendCheck {
     String backend = String.valueOf(env.getProperty("backend"));
     System.out.println("nd4j backend: " + backend + " (" + Nd4j.getBackend().getClass().getName() + ")");
     env.forEach((k, v) -> System.out.println("  " + k + ": " + v));
+    // the CPU build's flags say whether convolutions after the first layer run on oneDNN (pom.xml's nd4j.classifier)
+    String build = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
+    System.out.println("native build: " + String.join(", ", build.lines().map(String::strip).toList())
+        + (build.contains("HAVE_ONEDNN") ? "" : " (no oneDNN: CPU convolutions on the slower im2col path)"));
     System.out.printf("fp32 matmul %dx%d: %.1f GFLOP/s%n", size, size, matmulGflops(size));
     if (expect != null && !backend.toLowerCase().contains(expect)) {
       System.err.println("BackendCheck: expected the " + expect + " backend but ND4J loaded " + backend

@@ -12,8 +12,10 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Puts the project's CPU kernels into a built network's layers: {@link Im2colConvolution} for
- * convolutions, {@link MaxPoolBackprop} for max pooling's backprop, {@link ReluBackprop} for ReLU.
+ * Puts the project's CPU kernels into a built network's layers: {@link OneDnnConvolution} for
+ * convolutions where the native library has oneDNN and {@link Im2colConvolution} for the others
+ * (and for the first layer), {@link MaxPoolBackprop} for max pooling's backprop, {@link
+ * ReluBackprop} for ReLU.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
  *
  * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
@@ -32,13 +34,19 @@ final class CpuKernels {
    * returns zeros, not input gradients, from backpropGradient: nothing in the job asks for them.
    */
   static void install(MultiLayerNetwork net) {
+    install(net, OneDnnConvolution.available());
+  }
+
+  /** As {@link #install(MultiLayerNetwork)}, with oneDNN's convolutions or without (the tests compare both). */
+  static void install(MultiLayerNetwork net, boolean oneDnn) {
     if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
       return;
     }
     Layer[] layers = net.getLayers();
     for (Layer layer : layers) {
       if (layer.getClass() == ConvolutionLayer.class) {
-        set(CONVOLUTION_HELPER, layer, new Im2colConvolution(layer != layers[0]));
+        boolean first = layer == layers[0];
+        set(CONVOLUTION_HELPER, layer, oneDnn && !first ? new OneDnnConvolution() : new Im2colConvolution(!first));
       } else if (layer.getClass() == SubsamplingLayer.class) {
         set(POOLING_HELPER, layer, new MaxPoolBackprop());
       }

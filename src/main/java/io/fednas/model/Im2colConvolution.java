@@ -47,12 +47,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class Im2colConvolution implements ConvolutionHelper {
   /**
-   * Outputs up to this many floats (16 MB) are remembered: a training minibatch's are, an
-   * evaluation batch's (500 images, no backprop to follow) are not, so a network cached per thread
-   * does not hold tens of MB of heap per layer.
-   */
-  private static final long REMEMBER_LIMIT = 1L << 22;
-  /**
    * The im2col matrix's size per chunk of images, in floats (1 MB). Measured against 4 MB and 2 MB
    * chunks and the whole matrix (docs/BENCHMARKS.md): no slower, and the least memory.
    */
@@ -77,17 +71,8 @@ final class Im2colConvolution implements ConvolutionHelper {
 
   private final Map<Use, Map<Long, INDArray>> matrices = new EnumMap<>(Use.class);
   private INDArray weightGradBuffer;
-  /**
-   * The last forward call's input, weights, bias and output. DL4J's ConvolutionLayer computes the
-   * forward convolution again in backprop (for the activation's derivative): when input and
-   * parameters are bit-identical, the remembered output is exactly what recomputing it would give.
-   * (Backprop builds the im2col chunks again: keeping them all would undo the chunking.)
-   */
-  private float[] lastInput;
-  private float[] lastWeights;
-  private float[] lastBias;
-  private float[] lastOutput;
-  private Shape lastShape;
+  /** (Backprop builds the im2col chunks again: keeping them all would undo the chunking.) */
+  private final RememberedOutput remembered = new RememberedOutput();
 
   Im2colConvolution(boolean inputGradient) {
     this.inputGradient = inputGradient;
@@ -111,7 +96,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     return mode == ConvolutionMode.Same ? (in + s - 1) / s : (in + 2 * p - k) / s + 1;
   }
 
-  private static boolean unsupported(int[] dilation, CNN2DFormat format) {
+  static boolean unsupported(int[] dilation, CNN2DFormat format) {
     return format != CNN2DFormat.NCHW || dilation[0] != 1 || dilation[1] != 1;
   }
 
@@ -128,9 +113,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     float[] b = bias == null ? null : NdBuffers.toFloats(bias);
     INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, weights.dataType(),
         new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, 'c');
-    if (lastOutput != null && s.equals(lastShape) && Arrays.equals(x, lastInput) && Arrays.equals(w, lastWeights)
-        && Arrays.equals(b, lastBias)) {
-      NdBuffers.copyInto(lastOutput, z);
+    if (remembered.copyIfSame(s, x, w, b, z)) {
       return z;
     }
     INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
@@ -144,11 +127,7 @@ final class Im2colConvolution implements ConvolutionHelper {
       batchMajor(NdBuffers.toFloatsPrefix(out, scratch(Slot.OUT_BY_CHANNEL, (int) out.length())), b, s, b0, b1, zByImage);
     }
     NdBuffers.copyPrefixInto(zByImage, z);
-    lastShape = s;
-    lastInput = x;
-    lastWeights = w;
-    lastBias = b;
-    lastOutput = z.length() <= REMEMBER_LIMIT ? NdBuffers.toFloats(z) : null;
+    remembered.remember(s, x, w, b, z);
     return z;
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -100,6 +101,23 @@ class CpuKernelsTest {
         new ReluBackprop().backprop(view, eps.transpose()).getFirst().dup('c').data().asFloat());
   }
 
+  /**
+   * pom.xml picks nd4j-native's oneDNN build; without it (the plain build, or libnd4j's helpers
+   * switched off) the convolutions fall back to im2col, correct but slower (docs/BENCHMARKS.md).
+   */
+  @Test
+  void theNativeLibraryRunsConvolutionsOnOneDnn() {
+    assertTrue(OneDnnConvolution.available(), "the loaded libnd4j has no oneDNN: check nd4j.classifier in pom.xml");
+    try {
+      Nd4j.getEnvironment().allowHelpers(false);
+      assertFalse(OneDnnConvolution.available());
+      MultiLayerNetwork net = NetworkBuilder.build(Architectures.byName("mcmahan-cnn", 1, 28, 28, 10), 1, 0.1, 0);
+      assertInstanceOf(Im2colConvolution.class, net.getLayer(2).getHelper());
+    } finally {
+      Nd4j.getEnvironment().allowHelpers(true);
+    }
+  }
+
   /** The kernels sit in the layers; the network's configuration, which a saved model holds, names DL4J's classes only. */
   @Test
   void kernelsAreInstalledWhileTheConfigurationStaysDl4js() {
@@ -107,7 +125,8 @@ class CpuKernelsTest {
     int reluLayers = 0;
     for (Layer l : net.getLayers()) {
       if (l instanceof ConvolutionLayer) {
-        assertInstanceOf(Im2colConvolution.class, l.getHelper());
+        // the first layer on im2col (no input gradient), the second on oneDNN's ops
+        assertEquals(l.getIndex() == 0 ? Im2colConvolution.class : OneDnnConvolution.class, l.getHelper().getClass());
       } else if (l instanceof SubsamplingLayer) {
         assertInstanceOf(MaxPoolBackprop.class, l.getHelper());
       }

@@ -18,8 +18,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The im2col helper must compute what DL4J's built-in convolution computes: outputs and gradients
- * (of networks that also run the project's max-pooling and ReLU kernels, {@link CpuKernelsTest}).
+ * The convolution helpers, {@link Im2colConvolution} and (where the native library has oneDNN)
+ * {@link OneDnnConvolution}, must compute what DL4J's built-in convolution computes: outputs and
+ * gradients (of networks that also run the project's max-pooling and ReLU kernels, {@link
+ * CpuKernelsTest}).
  */
 class Im2colConvolutionTest {
 
@@ -32,10 +34,33 @@ class Im2colConvolutionTest {
     return a.sub(b).amaxNumber().doubleValue() / scale;
   }
 
+  /** The networks under test: layers after the first on the im2col helper, and on oneDNN's ops where the native library has them. */
+  private static List<MultiLayerNetwork> withHelpers(Architecture a) {
+    List<MultiLayerNetwork> nets = new java.util.ArrayList<>();
+    for (boolean oneDnn : OneDnnConvolution.available() ? new boolean[] {false, true} : new boolean[] {false}) {
+      MultiLayerNetwork net = builtIn(a);
+      CpuKernels.install(net, oneDnn);
+      Class<?> later = oneDnn ? OneDnnConvolution.class : Im2colConvolution.class;
+      boolean first = true;
+      for (Layer l : net.getLayers()) {
+        if (l instanceof ConvolutionLayer) {
+          assertEquals(first ? Im2colConvolution.class : later, l.getHelper().getClass());
+          first = false;
+        }
+      }
+      nets.add(net);
+    }
+    return nets;
+  }
+
   private static void assertSameAsBuiltIn(Architecture a) throws Exception {
-    MultiLayerNetwork fast = NetworkBuilder.build(a, 11, 0.1, 0);
+    for (MultiLayerNetwork fast : withHelpers(a)) {
+      assertSameAsBuiltIn(a, fast);
+    }
+  }
+
+  private static void assertSameAsBuiltIn(Architecture a, MultiLayerNetwork fast) throws Exception {
     MultiLayerNetwork ref = builtIn(a);
-    assertTrue(fast.getLayer(0).getHelper() instanceof Im2colConvolution);
     assertEquals(fast.params(), ref.params());
     Nd4j.getRandom().setSeed(3);
     int n = 5;
@@ -55,7 +80,11 @@ class Im2colConvolutionTest {
     INDArray gRef = ref.gradient().gradient();
     INDArray gFast = fast.gradient().gradient();
     assertTrue(maxRelDiff(gRef, gFast) < 1e-4, "gradients differ by " + maxRelDiff(gRef, gFast));
-    // and the helpers really ran: no layer fell back to the built-in path
+    assertNoFallback(fast);
+  }
+
+  /** The helpers really ran: no layer fell back to the built-in path (DL4J does, quietly, when a helper throws). */
+  private static void assertNoFallback(MultiLayerNetwork fast) throws Exception {
     Field convFails = ConvolutionLayer.class.getDeclaredField("helperCountFail");
     convFails.setAccessible(true);
     Field poolFails = SubsamplingLayer.class.getDeclaredField("helperCountFail");
@@ -76,7 +105,12 @@ class Im2colConvolutionTest {
   @Test
   void rememberedForwardResultsAreNeverStale() throws Exception {
     Architecture a = Architectures.byName("lenet", 1, 28, 28, 10);
-    MultiLayerNetwork fast = NetworkBuilder.build(a, 11, 0.1, 0);
+    for (MultiLayerNetwork fast : withHelpers(a)) {
+      assertNeverStale(a, fast);
+    }
+  }
+
+  private static void assertNeverStale(Architecture a, MultiLayerNetwork fast) throws Exception {
     MultiLayerNetwork ref = builtIn(a);
     Nd4j.getRandom().setSeed(5);
     INDArray x1 = Nd4j.rand(DataType.FLOAT, 4, 784);
@@ -99,6 +133,7 @@ class Im2colConvolutionTest {
       ref.params().addi(change);
       fast.params().addi(change);
     }
+    assertNoFallback(fast);
   }
 
   @Test
