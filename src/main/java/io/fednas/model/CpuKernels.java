@@ -1,6 +1,7 @@
 package io.fednas.model;
 
 import java.lang.reflect.Field;
+import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -14,7 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Puts the project's CPU kernels into a built network's layers: {@link OneDnnConvolution} for
  * convolutions where the native library has oneDNN and {@link Im2colConvolution} for the others
- * (and for the first layer), {@link MaxPoolBackprop} for max pooling's backprop, {@link
+ * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
+ * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
  * ReluBackprop} for ReLU.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
  *
@@ -24,6 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class CpuKernels {
   private static final Field CONVOLUTION_HELPER = helperField(ConvolutionLayer.class);
   private static final Field POOLING_HELPER = helperField(SubsamplingLayer.class);
+  private static final Field LAYER_MAP = field(MultiLayerNetwork.class, "layerMap");
 
   private CpuKernels() {}
 
@@ -48,6 +51,7 @@ final class CpuKernels {
         boolean first = layer == layers[0];
         set(CONVOLUTION_HELPER, layer, oneDnn && !first ? new OneDnnConvolution() : new Im2colConvolution(!first));
       } else if (layer.getClass() == SubsamplingLayer.class) {
+        layer = replaceWithMaxPoolLayer(net, layer);
         set(POOLING_HELPER, layer, new MaxPoolBackprop());
       }
       if (layer.conf().getLayer() instanceof BaseLayer conf && new ActivationReLU().equals(conf.getActivationFn())
@@ -59,9 +63,33 @@ final class CpuKernels {
     }
   }
 
-  private static Field helperField(Class<?> layerClass) {
+  /** The layer as a {@link MaxPoolLayer}, set up as DL4J's configuration sets up the layers it builds, in the network's place. */
+  private static Layer replaceWithMaxPoolLayer(MultiLayerNetwork net, Layer old) {
+    MaxPoolLayer layer = new MaxPoolLayer(old.conf(), net.getLayerWiseConfigurations().getDataType());
+    layer.setListeners(old.getListeners());
+    layer.setIndex(old.getIndex());
+    layer.setParamTable(old.paramTable());
+    net.getLayers()[old.getIndex()] = layer;
+    layerMap(net).replace(old.conf().getLayer().getLayerName(), old, layer);
+    return layer;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Layer> layerMap(MultiLayerNetwork net) {
     try {
-      Field f = layerClass.getDeclaredField("helper");
+      return (Map<String, Layer>) LAYER_MAP.get(net);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Field helperField(Class<?> layerClass) {
+    return field(layerClass, "helper");
+  }
+
+  private static Field field(Class<?> owner, String name) {
+    try {
+      Field f = owner.getDeclaredField(name);
       f.setAccessible(true);
       return f;
     } catch (NoSuchFieldException e) {

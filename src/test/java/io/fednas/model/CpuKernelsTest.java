@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -13,6 +14,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
@@ -64,6 +66,37 @@ class CpuKernelsTest {
     assertPoolingBackpropAsLibnd4j(new long[] {2, 3, 9, 9}, 3, 2, ConvolutionMode.Truncate); // overlapping windows add up
     assertPoolingBackpropAsLibnd4j(new long[] {2, 2, 7, 7}, 2, 2, ConvolutionMode.Same); // windows cut at the edge
     assertPoolingBackpropAsLibnd4j(new long[] {2, 2, 6, 6}, 2, 1, ConvolutionMode.Truncate);
+  }
+
+  /**
+   * The forward pass of {@link MaxPoolLayer} (libnd4j's loop) against DL4J's layer (on this build,
+   * oneDNN's helper): the same values, where -0 and +0 count as equal (which zero of a tied
+   * window comes out may differ between the two).
+   */
+  private static void assertPoolingForwardAsDl4j(long[] shape, int k, int stride, ConvolutionMode mode, PoolingType type) {
+    NeuralNetConfiguration conf = new NeuralNetConfiguration.Builder().layer(
+        new org.deeplearning4j.nn.conf.layers.SubsamplingLayer.Builder(type).kernelSize(k, k).stride(stride, stride)
+            .convolutionMode(mode).build()).build();
+    INDArray x = poolInput(shape);
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    INDArray expected = new SubsamplingLayer(conf, DataType.FLOAT).activate(x, false, mgr);
+    INDArray actual = new MaxPoolLayer(conf, DataType.FLOAT).activate(x, false, mgr);
+    String what = type + " " + k + "x" + k + ", stride " + stride + ", " + mode + " on " + Arrays.toString(shape);
+    assertArrayEquals(expected.shape(), actual.shape(), what);
+    float[] e = expected.data().asFloat();
+    float[] a = actual.data().asFloat();
+    for (int i = 0; i < e.length; i++) {
+      assertEquals(e[i], a[i], 0f, what + " at " + i);
+    }
+  }
+
+  @Test
+  void maxPoolingForwardGivesDl4jsValues() {
+    assertPoolingForwardAsDl4j(new long[] {3, 4, 8, 8}, 2, 2, ConvolutionMode.Truncate, PoolingType.MAX);
+    assertPoolingForwardAsDl4j(new long[] {2, 3, 9, 9}, 3, 2, ConvolutionMode.Truncate, PoolingType.MAX);
+    assertPoolingForwardAsDl4j(new long[] {2, 2, 7, 7}, 2, 2, ConvolutionMode.Same, PoolingType.MAX);
+    assertPoolingForwardAsDl4j(new long[] {2, 2, 6, 6}, 2, 1, ConvolutionMode.Truncate, PoolingType.MAX);
+    assertPoolingForwardAsDl4j(new long[] {2, 2, 6, 6}, 2, 2, ConvolutionMode.Truncate, PoolingType.AVG); // DL4J's own
   }
 
   @Test
@@ -128,7 +161,9 @@ class CpuKernelsTest {
         // the first layer on im2col (no input gradient), the second on oneDNN's ops
         assertEquals(l.getIndex() == 0 ? Im2colConvolution.class : OneDnnConvolution.class, l.getHelper().getClass());
       } else if (l instanceof SubsamplingLayer) {
+        assertInstanceOf(MaxPoolLayer.class, l);
         assertInstanceOf(MaxPoolBackprop.class, l.getHelper());
+        assertSame(l, net.getLayer(l.conf().getLayer().getLayerName()), "the network's layer by name");
       }
       if (l instanceof ConvolutionLayer || l instanceof DenseLayer) {
         assertInstanceOf(ReluBackprop.class, ((BaseLayer) l.conf().getLayer()).getActivationFn());
