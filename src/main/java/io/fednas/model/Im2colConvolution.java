@@ -26,9 +26,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * ConvolutionLayer through its helper interface.
  *
  * <p>Why: in DL4J 1.0.0-M2.1 on CPU the built-in path runs libnd4j's im2col into a permuted
- * view, which took about 60% of LeNet's training time (profiled with JFR), and the oneDNN helper
+ * view, which took about 60% of LeNet's training time (profiled with JFR), and DL4J's oneDNN helper
  * cannot load in that release (it looks up {@code org.nd4j.nativeblas.Nd4jCpu$Environment}, which
- * moved). Same weights layout [out, in, kH, kW] and same results up to float rounding; the test
+ * moved). Where the native build has oneDNN, {@link OneDnnConvolution} takes the layers after the
+ * first; this helper keeps the first layer, and all of them otherwise. Same weights layout [out, in, kH, kW] and same results up to float rounding; the test
  * suite compares both paths.
  *
  * <p>Layout: the im2col matrix is [k x n], a row per weight (c, i, j) and a column per output

@@ -7,6 +7,7 @@ import io.fednas.model.LayerSpec.Conv;
 import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.MaxPool;
 import java.lang.reflect.Field;
+import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
@@ -36,7 +37,7 @@ class Im2colConvolutionTest {
 
   /** The networks under test: layers after the first on the im2col helper, and on oneDNN's ops where the native library has them. */
   private static List<MultiLayerNetwork> withHelpers(Architecture a) {
-    List<MultiLayerNetwork> nets = new java.util.ArrayList<>();
+    List<MultiLayerNetwork> nets = new ArrayList<>();
     for (boolean oneDnn : OneDnnConvolution.available() ? new boolean[] {false, true} : new boolean[] {false}) {
       MultiLayerNetwork net = builtIn(a);
       CpuKernels.install(net, oneDnn);
