@@ -109,14 +109,11 @@ final class Im2colConvolution implements ConvolutionHelper {
       return null;
     }
     Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
-    float[] x = NdBuffers.toFloats(input);
-    float[] w = NdBuffers.toFloats(weights);
-    float[] b = bias == null ? null : NdBuffers.toFloats(bias);
-    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, weights.dataType(),
-        new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, 'c');
-    if (remembered.copyIfSame(s, x, w, b, z)) {
-      return z;
-    }
+    return remembered.output(s, input, weights, bias, workspaceMgr, (x, b, z) -> forward(x, weights, b, s, z));
+  }
+
+  /** The output into {@code z}, a chunk of images at a time. */
+  private void forward(float[] x, INDArray weights, float[] b, Shape s, INDArray z) {
     INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
     float[] zByImage = scratch(Slot.OUT_BY_IMAGE, s.outC() * s.columns());
     int g = s.chunk();
@@ -128,8 +125,6 @@ final class Im2colConvolution implements ConvolutionHelper {
       batchMajor(NdBuffers.toFloatsPrefix(out, scratch(Slot.OUT_BY_CHANNEL, (int) out.length())), b, s, b0, b1, zByImage);
     }
     NdBuffers.copyPrefixInto(zByImage, z);
-    remembered.remember(s, x, w, b, z);
-    return z;
   }
 
   @Override

@@ -23,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * outputs (zeros and positives in no pattern) are mispredicted about every other time: 9.8-10.5 ms
  * for the McMahan CNN's first pooling layer at batch 64 on one core. 2x2 windows that tile the
  * input (the common case) are done here with integer masks instead: about 4.8 ms. DL4J
- * 1.0.0-M2.1 asks the helper for backprop only; the forward pass stays libnd4j's.
+ * 1.0.0-M2.1 asks the helper for backprop only; the forward pass is {@link MaxPoolLayer}'s.
  */
 final class MaxPoolBackprop implements SubsamplingHelper {
   @Override
@@ -125,7 +125,7 @@ final class MaxPoolBackprop implements SubsamplingHelper {
   public INDArray activate(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad,
       PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
-    return null; // libnd4j's forward pass (DL4J M2.1 does not ask a helper for it)
+    return null; // DL4J M2.1 does not ask a helper for the forward pass (MaxPoolLayer runs it)
   }
 
   @Override

@@ -82,20 +82,11 @@ final class OneDnnConvolution implements ConvolutionHelper {
       return null;
     }
     Im2colConvolution.Shape s = Im2colConvolution.Shape.of(input, weights, kernel, strides, pad, convolutionMode);
-    float[] x = NdBuffers.toFloats(input);
-    float[] w = NdBuffers.toFloats(weights);
-    float[] b = bias == null ? null : NdBuffers.toFloats(bias);
-    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, weights.dataType(),
-        new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, 'c');
-    if (remembered.copyIfSame(s, x, w, b, z)) {
-      return z;
-    }
     INDArray[] inputs = bias == null ? new INDArray[] {input, weights}
         : new INDArray[] {input, weights, bias.reshape(s.outC())};
-    Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(z)
-        .addIntegerArguments(args(kernel, strides, pad, convolutionMode)).build());
-    remembered.remember(s, x, w, b, z);
-    return z;
+    return remembered.output(s, input, weights, bias, workspaceMgr, (x, b, z) ->
+        Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(z)
+            .addIntegerArguments(args(kernel, strides, pad, convolutionMode)).build()));
   }
 
   @Override

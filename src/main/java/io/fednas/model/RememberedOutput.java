@@ -1,13 +1,15 @@
 package io.fednas.model;
 
 import java.util.Arrays;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A convolution helper's last forward call: its input, weights, bias and output. DL4J's
- * ConvolutionLayer computes the forward convolution again in backprop (for the activation's
- * derivative): when input and parameters are bit-identical, the remembered output is exactly what
- * recomputing it would give.
+ * A convolution helper's forward output, with its last call remembered: input, weights, bias and
+ * output. DL4J's ConvolutionLayer computes the forward convolution again in backprop (for the
+ * activation's derivative): when input and parameters are bit-identical, the remembered output is
+ * exactly what recomputing it would give.
  */
 final class RememberedOutput {
   /**
@@ -22,21 +24,34 @@ final class RememberedOutput {
   private float[] bias;
   private float[] output;
 
-  /** Copies the remembered output into {@code z} and says true when this call is the remembered one. */
-  boolean copyIfSame(Im2colConvolution.Shape s, float[] x, float[] w, float[] b, INDArray z) {
-    if (output == null || !s.equals(shape) || !Arrays.equals(x, input) || !Arrays.equals(w, weights)
-        || !Arrays.equals(b, bias)) {
-      return false;
-    }
-    NdBuffers.copyInto(output, z);
-    return true;
+  /** Computes the forward output into {@code z}, given the input and bias as read for the comparison ({@code b} null without bias). */
+  interface Forward {
+    void into(float[] x, float[] b, INDArray z);
   }
 
-  void remember(Im2colConvolution.Shape s, float[] x, float[] w, float[] b, INDArray z) {
+  /**
+   * The convolution's output for this call, in a new workspace array of activations: the
+   * remembered one when this call is the remembered one, else what {@code forward} computes, which
+   * is then remembered.
+   */
+  INDArray output(Im2colConvolution.Shape s, INDArray in, INDArray w, INDArray b, LayerWorkspaceMgr workspaceMgr,
+      Forward forward) {
+    float[] x = NdBuffers.toFloats(in);
+    float[] wf = NdBuffers.toFloats(w);
+    float[] bf = b == null ? null : NdBuffers.toFloats(b);
+    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, w.dataType(),
+        new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, 'c');
+    if (output != null && s.equals(shape) && Arrays.equals(x, input) && Arrays.equals(wf, weights)
+        && Arrays.equals(bf, bias)) {
+      NdBuffers.copyInto(output, z);
+      return z;
+    }
+    forward.into(x, bf, z);
     shape = s;
     input = x;
-    weights = w;
-    bias = b;
+    weights = wf;
+    bias = bf;
     output = z.length() <= LIMIT ? NdBuffers.toFloats(z) : null;
+    return z;
   }
 }
