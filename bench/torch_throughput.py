@@ -2,10 +2,12 @@
 """The PyTorch peer of bench/throughput.sh: the same network, batch and optimizer on the same cores.
 
     python3 bench/torch_throughput.py --model lenet --batch 64 [--threads 2] [--samples 1200] [--epochs 5]
+                                      [--warmup-epochs 1]
 
 Trains on real MNIST (datasets/mnist, IDX) with plain SGD (lr 0.05), one process using --threads
-intra-op threads (the engine runs one task per core), and prints samples/s over epochs 2..N (epoch
-1 warms up). The last line is one JSON object with samples_per_s. Needs Debian's python3-torch.
+intra-op threads (the engine runs one task per core), and prints samples/s over epochs W+1..N
+(epochs 1..W warm up; bench/throughput.sh drops as many rounds). The last line is one JSON object
+with samples_per_s. Needs Debian's python3-torch.
 """
 import argparse
 import gzip
@@ -60,7 +62,11 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--samples", type=int, default=1200)
     p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--warmup-epochs", type=int, default=1)
     a = p.parse_args()
+    if not 1 <= a.warmup_epochs < a.epochs:
+        sys.exit("torch_throughput.py: --warmup-epochs must be at least 1 and below --epochs (%d), not %d"
+                 % (a.epochs, a.warmup_epochs))
     torch.manual_seed(42)
     torch.set_num_threads(a.threads)
     x, y = mnist(a.samples)
@@ -79,9 +85,9 @@ def main():
             opt.step()
         times.append(time.perf_counter() - t0)
         print("epoch %d: %.0f samples/s" % (epoch + 1, len(x) / times[-1]), file=sys.stderr)
-    rate = len(x) * (a.epochs - 1) / sum(times[1:])
+    rate = len(x) * (a.epochs - a.warmup_epochs) / sum(times[a.warmup_epochs:])
     print(json.dumps({"framework": "pytorch " + torch.__version__, "model": a.model, "batch": a.batch,
-                      "threads": a.threads, "samples_per_s": round(rate, 1),
+                      "threads": a.threads, "warmup_epochs": a.warmup_epochs, "samples_per_s": round(rate, 1),
                       "blas": torch.__config__.show().count("OpenBLAS") > 0 and "openblas" or "other"}))
 
 
