@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdFilterAlgo;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -46,7 +45,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * weight gradient adds up over chunks in a fixed order, so results depend on shapes only, not on
  * threads or executors.
  */
-final class Im2colConvolution implements ConvolutionHelper {
+final class Im2colConvolution extends CpuConvolution {
   /**
    * The im2col matrix's size per chunk of images, in floats (1 MB). Measured against 4 MB and 2 MB
    * chunks and the whole matrix (docs/BENCHMARKS.md): no slower, and the least memory.
@@ -72,8 +71,6 @@ final class Im2colConvolution implements ConvolutionHelper {
 
   private final Map<Use, Map<Long, INDArray>> matrices = new EnumMap<>(Use.class);
   private INDArray weightGradBuffer;
-  /** (Backprop builds the im2col chunks again: keeping them all would undo the chunking.) */
-  private final RememberedOutput remembered = new RememberedOutput();
 
   Im2colConvolution(boolean inputGradient) {
     this.inputGradient = inputGradient;
@@ -82,23 +79,9 @@ final class Im2colConvolution implements ConvolutionHelper {
     }
   }
 
-  @Override
-  public boolean checkSupported() {
-    return true;
-  }
-
-  @Override
-  public Map<String, Long> helperMemoryUse() {
-    return Map.of();
-  }
-
   /** Output size along one axis, as DL4J computes it for Same and Truncate modes. */
   private static int outSize(int in, int k, int s, int p, ConvolutionMode mode) {
     return mode == ConvolutionMode.Same ? (in + s - 1) / s : (in + 2 * p - k) / s + 1;
-  }
-
-  static boolean unsupported(int[] dilation, CNN2DFormat format) {
-    return format != CNN2DFormat.NCHW || dilation[0] != 1 || dilation[1] != 1;
   }
 
   @Override
@@ -145,7 +128,7 @@ final class Im2colConvolution implements ConvolutionHelper {
     int g = s.chunk();
     for (int b0 = 0; b0 < s.mb(); b0 += g) {
       int b1 = Math.min(s.mb(), b0 + g);
-      INDArray col = columns(x, s, b0, b1);
+      INDArray col = columns(x, s, b0, b1); // built again: keeping the forward's chunks would undo the chunking
       // dL/dz of these images as [out x columns], the layout of W . col; every GEMM writes a c-order
       // buffer of the helper's (ND4J's mmul of a transposed operand returns f-order, and reading that
       // back costs a transpose); the weight gradient adds up over chunks (beta 1 after the first)
@@ -173,11 +156,6 @@ final class Im2colConvolution implements ConvolutionHelper {
     INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(), inputShape, 'c');
     NdBuffers.copyPrefixInto(dx, epsNext);
     return new Pair<>(gradient, epsNext);
-  }
-
-  @Override
-  public INDArray activate(INDArray z, IActivation afn, boolean training) {
-    return null; // DL4J's own activation
   }
 
   /** A staging array of at least {@code length} floats: kept at the largest size needed, so a last short chunk or minibatch does not reallocate. */

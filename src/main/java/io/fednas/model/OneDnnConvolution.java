@@ -1,6 +1,5 @@
 package io.fednas.model;
 
-import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
@@ -9,7 +8,6 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdFilterAlgo;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -35,9 +33,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * <p>Results equal DL4J's up to float rounding (the test suite compares them) and depend on shapes
  * and the native thread count only (one per task by default), not on executors.
  */
-final class OneDnnConvolution implements ConvolutionHelper {
-  private final RememberedOutput remembered = new RememberedOutput();
-
+final class OneDnnConvolution extends CpuConvolution {
   /**
    * Whether the loaded libnd4j was built with oneDNN (the {@code -onednn} classifiers; pom.xml
    * picks one) and may use it: ND4J lets libnd4j's platform helpers be switched off at run time.
@@ -53,21 +49,6 @@ final class OneDnnConvolution implements ConvolutionHelper {
         NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo().contains("HAVE_ONEDNN");
   }
 
-  @Override
-  public boolean checkSupported() {
-    return true;
-  }
-
-  @Override
-  public Map<String, Long> helperMemoryUse() {
-    return Map.of();
-  }
-
-  @Override
-  public INDArray activate(INDArray z, IActivation afn, boolean training) {
-    return null; // DL4J's own activation
-  }
-
   /** libnd4j's integer arguments: kernel, strides, padding, dilation, Same mode, NCHW, weights [out, in, kH, kW]. */
   private static int[] args(int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
     return new int[] {kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1], 1, 1,
@@ -78,7 +59,7 @@ final class OneDnnConvolution implements ConvolutionHelper {
   public INDArray preOutput(INDArray input, INDArray weights, INDArray bias, int[] kernel, int[] strides, int[] pad,
       AlgoMode mode, FwdAlgo fwdAlgo, ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
-    if (Im2colConvolution.unsupported(dilation, format)) {
+    if (unsupported(dilation, format)) {
       return null;
     }
     Im2colConvolution.Shape s = Im2colConvolution.Shape.of(input, weights, kernel, strides, pad, convolutionMode);
@@ -94,7 +75,7 @@ final class OneDnnConvolution implements ConvolutionHelper {
       int[] kernel, int[] strides, int[] pad, INDArray biasGradView, INDArray weightGradView, IActivation afn,
       AlgoMode mode, BwdFilterAlgo bwdFilterAlgo, BwdDataAlgo bwdDataAlgo, ConvolutionMode convolutionMode,
       int[] dilation, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-    if (Im2colConvolution.unsupported(dilation, format)) {
+    if (unsupported(dilation, format)) {
       throw new UnsupportedOperationException("oneDNN convolution supports NCHW without dilation only");
     }
     INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(), input.shape(), 'c');
