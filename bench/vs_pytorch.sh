@@ -32,7 +32,7 @@ py=/usr/bin/python3 # Debian's python3-torch lives in the system interpreter
 source "$root/submit-scripts/lib/classpath.sh"
 (cd "$root" && ensure_built)
 cores=$(nproc)
-gemm=$(cd "$root" && java @.mvn/jvm.config -cp "$(fednas_classpath)" io.fednas.deploy.BackendCheck --size 1024 2>/dev/null \
+gemm=$(cd "$root" && java @.mvn/jvm.config -cp "$(fednas_classpath)" io.fednas.dl4j.BackendCheck --size 1024 2>/dev/null \
   | sed -n 's/.*GFLOP\/s.*/&/p' | sed 's/.*: \([0-9.]*\) GFLOP\/s/\1/')
 echo "fp32 GEMM 1024^2 (ND4J, all cores): $gemm GFLOP/s" >&2
 rows=()

@@ -32,7 +32,7 @@ done
 
 source "$root/submit-scripts/lib/classpath.sh"
 (cd "$root" && ensure_built)
-job() { (cd "$root" && java @.mvn/jvm.config -cp "$(fednas_classpath)" io.fednas.report.FedNasJob "$@"); }
+job() { (cd "$root" && java @.mvn/jvm.config -cp "$(fednas_classpath)" io.fednas.app.FedNasJob "$@"); }
 
 # the shared base model: the search's base rounds of FedAvg, once (kept when already complete)
 if ! grep -q '"status" : "completed"' "$out/base/summary.json" 2>/dev/null; then
@@ -52,4 +52,4 @@ for v in $order; do
   args+=("$v=$out/$v")
 done
 cd "$root"
-exec java @"$root/.mvn/jvm.config" -cp "$(fednas_classpath)" io.fednas.report.Comparison "$out" "${args[@]}"
+exec java @"$root/.mvn/jvm.config" -cp "$(fednas_classpath)" io.fednas.app.Comparison "$out" "${args[@]}"

@@ -43,4 +43,4 @@ fi
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 exec "${JAVA:-java}" @"$root/.mvn/jvm.config" -Xmx"${FEDNAS_DRIVER_MEMORY:-8g}" \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
-  -cp "$(fednas_classpath)" io.fednas.report.FedNasJob "$conf" "$@"
+  -cp "$(fednas_classpath)" io.fednas.app.FedNasJob "$conf" "$@"

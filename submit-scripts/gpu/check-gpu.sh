@@ -19,5 +19,5 @@ done
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 mvn -q -B -Pgpu compile dependency:build-classpath -Dmdep.outputFile=target/classpath-gpu.txt
 cp="target/classes:$(cat target/classpath-gpu.txt)"
-java @.mvn/jvm.config -cp "$cp" io.fednas.deploy.BackendCheck --expect cuda --size 4096
+java @.mvn/jvm.config -cp "$cp" io.fednas.dl4j.BackendCheck --expect cuda --size 4096
 FEDNAS_CLASSPATH="$cp" bench/throughput.sh --model mcmahan-cnn --batch "$batch" --rounds "$rounds" --clients-per-round 4

@@ -5,7 +5,7 @@ ensure_built() {
   # a caller that brings its own classpath (the -Pgpu one, a test's) builds nothing here
   [ -n "${FEDNAS_CLASSPATH:-}" ] && return 0
   local stale=0
-  if [ ! -f target/classes/io/fednas/report/FedNasJob.class ] || [ ! -f target/classpath.txt ]; then
+  if [ ! -f target/classes/io/fednas/app/FedNasJob.class ] || [ ! -f target/classpath.txt ]; then
     stale=1
   elif [ -n "$(find src/main pom.xml -newer target/classpath.txt -print -quit)" ]; then
     stale=1

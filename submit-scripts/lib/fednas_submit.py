@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ElementTree
 from urllib.parse import urlparse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MAIN_CLASS = "io.fednas.report.FedNasJob"
+MAIN_CLASS = "io.fednas.app.FedNasJob"
 SUBMIT_OPTIONS = ("master", "deploy-mode", "num-executors", "executor-cores", "executor-memory",
                   "driver-memory", "driver-cores", "total-executor-cores", "queue", "name")
 FEDNAS_KEYS = ("fednas.jar", "fednas.javacpp.maxBytes", "fednas.javacpp.maxPhysicalBytes",

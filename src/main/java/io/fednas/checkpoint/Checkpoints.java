@@ -1,8 +1,7 @@
 package io.fednas.checkpoint;
 
-import io.fednas.federated.RoundRunner;
-import io.fednas.search.SearchLoop;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * Decides when the run's state is saved: after every {@code everyRounds} rounds (0: never) and at
@@ -11,61 +10,46 @@ import java.nio.file.Path;
  */
 public final class Checkpoints {
   private final Path runDir;
-  private final RunState state;
+  private final Supplier<RunState> state;
   private final int everyRounds;
   private final long attemptStart;
   private final double earlierWall;
-  private RoundRunner rounds;
   private int lastSaved;
   private int writes;
   private double writeSeconds;
 
-  /** {@code attemptStart}: System.nanoTime() when this attempt of the run began (for its wall time). */
-  public Checkpoints(Path runDir, RunState state, int everyRounds, long attemptStart) {
+  /**
+   * {@code state}: the run's state now, its counts included; {@code attemptStart}: System.nanoTime()
+   * when this attempt of the run began (for its wall time); {@code resumed}: the state it began from.
+   */
+  public Checkpoints(Path runDir, Supplier<RunState> state, int everyRounds, long attemptStart, RunState resumed) {
     this.runDir = runDir;
     this.state = state;
     this.everyRounds = everyRounds;
     this.attemptStart = attemptStart;
-    this.earlierWall = state.earlierWallSeconds;
-    this.lastSaved = state.lastRound;
+    this.earlierWall = resumed.earlierWallSeconds();
+    this.lastSaved = resumed.lastRound();
   }
 
-  /** The round runner whose failures and failed-round streak are part of the state. */
-  public void track(RoundRunner r) {
-    this.rounds = r;
-  }
-
-  /** After a FedAvg round ({@link RunState#lastRound} set). */
-  public void afterRound() {
-    if (everyRounds > 0 && state.lastRound - lastSaved >= everyRounds) {
+  /** After a round, a tournament rung or an iteration that ended with round {@code lastRound}. */
+  public void afterRound(int lastRound) {
+    if (everyRounds > 0 && lastRound - lastSaved >= everyRounds) {
       save();
     }
   }
 
-  /** After a search round, rung or iteration ({@code s} is {@link RunState#search}). */
-  public void afterSearchStep(SearchLoop.State s) {
-    state.lastRound = s.round();
-    afterRound();
-  }
-
-  /** Moves the run to its next phase, and saves (the state then also holds the runner's failures). */
-  public void enter(RunState.Phase phase) {
-    state.phase = phase;
+  /** After a change of phase. */
+  public void phaseChanged() {
     if (everyRounds > 0) {
       save();
-    } else if (rounds != null) {
-      state.rounds = rounds.state();
     }
   }
 
   private void save() {
-    if (rounds != null) {
-      state.rounds = rounds.state();
-    }
     long t0 = System.nanoTime();
-    state.earlierWallSeconds = wallSeconds();
-    CheckpointFile.write(runDir, state);
-    lastSaved = state.lastRound;
+    RunState s = state.get();
+    CheckpointFile.write(runDir, s);
+    lastSaved = s.lastRound();
     writes++;
     writeSeconds += (System.nanoTime() - t0) / 1e9;
   }

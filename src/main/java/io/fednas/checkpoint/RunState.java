@@ -8,7 +8,7 @@ import io.fednas.federated.ModelState;
 import io.fednas.federated.RoundMetrics;
 import io.fednas.federated.RoundRunner;
 import io.fednas.search.SearchLoop;
-import java.io.Serializable;
+import io.fednas.search.SearchSnapshot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,12 +16,23 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A whole run at a round boundary. The phases run in order: FEDAVG (mode fedavg), or BASE, SEARCH,
+ * A whole run at a round boundary, as values: what a checkpoint holds (its file format is
+ * {@link CheckpointFile}'s). The phases run in order: FEDAVG (mode fedavg), or BASE, SEARCH,
  * LONG_TERM (the search modes); DONE once the last round is in. Random streams are positioned by
- * round number, so {@link #lastRound} is also every stream's position.
+ * round number, so {@code lastRound} is also every stream's position.
+ *
+ * @param config the resolved config the run started with (output.* and spark.* aside, a resume must match it)
+ * @param model the global model of the FedAvg phases (after the search: the model being fine-tuned)
+ * @param baseValidation the base model's validation accuracy
+ * @param baseRounds the base model's last round (0 when loaded from a previous run)
+ * @param search the search in progress, or null
+ * @param searched the search's outcome, once it is over
+ * @param rounds the round runner's failures so far and its failed-round streak
+ * @param earlierWallSeconds the run's wall time up to this checkpoint, earlier attempts included
  */
-public final class RunState implements Serializable {
-  private static final long serialVersionUID = 1L;
+public record RunState(String config, Phase phase, int lastRound, ModelState model, boolean reachedTarget,
+    double baseValidation, int baseRounds, SearchSnapshot search, SearchLoop.Result searched,
+    CostLedger.Snapshot ledger, List<RoundMetrics> metrics, RoundRunner.State rounds, double earlierWallSeconds) {
 
   public enum Phase {
     FEDAVG("FedAvg"), BASE("base model"), SEARCH("search"), LONG_TERM("long-term fine-tune"), DONE("all rounds done");
@@ -37,29 +48,56 @@ public final class RunState implements Serializable {
     }
   }
 
-  /** The resolved config the run started with (output.* and spark.* aside, a resume must match it). */
-  public final String config;
-  public Phase phase;
-  public int lastRound;
-  /** The global model of the FedAvg phases (after the search: the model being fine-tuned). */
-  public ModelState model;
-  public boolean reachedTarget;
-  /** The base model's validation accuracy and last round (0 when loaded from a previous run). */
-  public double baseValidation;
-  public int baseRounds;
-  public SearchLoop.State search;
-  public SearchLoop.Result searched;
-  public final CostLedger ledger;
-  public final List<RoundMetrics> metrics = new ArrayList<>();
-  public RoundRunner.State rounds;
-  /** The run's wall time up to this checkpoint, earlier attempts included. */
-  public double earlierWallSeconds;
+  public RunState {
+    metrics = List.copyOf(metrics);
+  }
 
-  public RunState(String config, Phase first, ModelState model, CostLedger ledger) {
-    this.config = config;
-    this.phase = first;
-    this.model = model;
-    this.ledger = ledger;
+  /** A run before its first round. */
+  public static RunState start(String config, Phase first, ModelState model, int clients) {
+    return new RunState(config, first, 0, model, false, 0, 0, null, null,
+        new CostLedger(clients).snapshot(), List.of(), new RoundRunner.State(List.of(), 0), 0);
+  }
+
+  public RunState withPhase(Phase p) {
+    return new RunState(config, p, lastRound, model, reachedTarget, baseValidation, baseRounds, search, searched,
+        ledger, metrics, rounds, earlierWallSeconds);
+  }
+
+  /** After a FedAvg round: its metrics and the global weights after it. */
+  public RunState afterRound(RoundMetrics m, float[] weights) {
+    List<RoundMetrics> all = new ArrayList<>(metrics);
+    all.add(m);
+    return new RunState(config, phase, m.round(), new ModelState(model.arch(), weights), reachedTarget,
+        baseValidation, baseRounds, search, searched, ledger, all, rounds, earlierWallSeconds);
+  }
+
+  public RunState withReachedTarget(boolean reached) {
+    return new RunState(config, phase, lastRound, model, reached, baseValidation, baseRounds, search, searched,
+        ledger, metrics, rounds, earlierWallSeconds);
+  }
+
+  /** The base model's validation accuracy and last round, once it is trained (or loaded: round 0). */
+  public RunState withBase(double validation, int lastBaseRound) {
+    return new RunState(config, phase, lastRound, model, reachedTarget, validation, lastBaseRound, search, searched,
+        ledger, metrics, rounds, earlierWallSeconds);
+  }
+
+  /** The search in progress, after its round {@code s.round()}. */
+  public RunState withSearch(SearchSnapshot s) {
+    return new RunState(config, phase, s.round(), model, reachedTarget, baseValidation, baseRounds, s, searched,
+        ledger, metrics, rounds, earlierWallSeconds);
+  }
+
+  /** The search is over after round {@code round}: its final model becomes the run's model. */
+  public RunState searchedTo(SearchLoop.Result r, int round) {
+    return new RunState(config, phase, round, r.finalModel(), reachedTarget, baseValidation, baseRounds, null, r,
+        ledger, metrics, rounds, earlierWallSeconds);
+  }
+
+  /** The counts kept outside this record while rounds run: the ledger, the runner's failures, the wall time. */
+  public RunState withCounts(CostLedger.Snapshot l, RoundRunner.State r, double wallSeconds) {
+    return new RunState(config, phase, lastRound, model, reachedTarget, baseValidation, baseRounds, search, searched,
+        l, metrics, r, wallSeconds);
   }
 
   /**

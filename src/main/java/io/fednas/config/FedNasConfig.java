@@ -15,9 +15,6 @@ import java.util.Map;
  * every value is checked here, once, so the rest of the code can trust it.
  */
 public final class FedNasConfig {
-  public static final List<String> MODES = List.of("fedavg", "baseline", "fednas", "centralized");
-  public static final List<String> METRICS = List.of("flops", "params", "latency");
-  public static final List<String> SELECTIONS = List.of("accuracy", "drop-per-resource");
   public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10");
   public static final List<String> PARTITIONS = List.of("iid", "dirichlet", "shards");
   public static final List<String> ARCHS = List.of("lenet", "mcmahan-cnn", "vgg-small");
@@ -25,7 +22,7 @@ public final class FedNasConfig {
   private final Config raw;
   private final Path source;
   private final String name;
-  private final String mode;
+  private final Mode mode;
   private final long seed;
   private final String outputDir;
   private final boolean overwrite;
@@ -50,7 +47,7 @@ public final class FedNasConfig {
     if (!name.matches("[A-Za-z0-9._-]+")) {
       throw r.bad("name", name, "letters, digits, '.', '_' and '-' (it names the run directory)");
     }
-    mode = r.oneOf("mode", MODES);
+    mode = r.choice("mode", Mode.class);
     seed = r.longValue("seed");
     outputDir = r.string("output.dir");
     overwrite = r.bool("output.overwrite");
@@ -93,14 +90,14 @@ public final class FedNasConfig {
         r.intIn("eval.batchSize", 1, 1_000_000),
         r.intIn("eval.testPartitions", 1, 100_000));
     // the centralized reference runs the baseline's loop, on pooled data (see ConfigLoader)
-    boolean baseline = mode.equals("baseline") || mode.equals("centralized");
+    boolean baseline = mode == Mode.BASELINE || mode == Mode.CENTRALIZED;
     int minRounds = r.intIn("search.minRounds", 1, 100_000);
     int maxRounds = r.intIn("search.maxRounds", 1, 100_000);
     if (maxRounds < minRounds) {
       throw new ConfigError("search.maxRounds = " + maxRounds + " is below search.minRounds = " + minRounds);
     }
     search = new SearchConfig(
-        r.oneOf("search.metric", METRICS),
+        r.choice("search.metric", Metric.class),
         r.string("search.device"),
         r.string("search.devicesDir"),
         r.doubleIn("search.budgetRatio", 0.0, 1.0, false),
@@ -110,7 +107,7 @@ public final class FedNasConfig {
         r.intIn("search.maxIterations", 1, 10_000),
         r.intIn("search.minWidth", 1, 100_000),
         r.intList("search.layers", 0, 10_000),
-        r.oneOf("search.selection", SELECTIONS),
+        r.choice("search.selection", Selection.class),
         r.string("search.baseModel"),
         r.intIn("search.baseRounds", 1, 1_000_000),
         r.intIn("search.longTermRounds", 1, 1_000_000),
@@ -155,7 +152,7 @@ public final class FedNasConfig {
    * Applied before validation, so config.conf shows what actually ran.
    */
   private static Config pooledIfCentralized(Config merged) {
-    if (!"centralized".equals(merged.getValue("mode").unwrapped())) {
+    if (!Mode.CENTRALIZED.key().equals(merged.getValue("mode").unwrapped())) {
       return merged;
     }
     Reader r = new Reader(merged);
@@ -183,7 +180,7 @@ public final class FedNasConfig {
   }
 
   public String name() { return name; }
-  public String mode() { return mode; }
+  public Mode mode() { return mode; }
   public long seed() { return seed; }
   public String outputDir() { return outputDir; }
   public boolean overwrite() { return overwrite; }
@@ -232,6 +229,19 @@ public final class FedNasConfig {
       } catch (ConfigException.WrongType e) {
         throw bad(key, shown(key), "a string");
       }
+    }
+
+    <E extends Enum<E> & Choice> E choice(String key, Class<E> type) {
+      String v = string(key);
+      E e = Choice.parse(type, v);
+      if (e == null) {
+        List<String> allowed = new java.util.ArrayList<>();
+        for (E c : type.getEnumConstants()) {
+          allowed.add(c.key());
+        }
+        throw bad(key, "'" + v + "'", "one of " + String.join(", ", allowed));
+      }
+      return e;
     }
 
     String oneOf(String key, List<String> allowed) {

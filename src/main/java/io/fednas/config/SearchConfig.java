@@ -5,7 +5,7 @@ import java.util.List;
 
 /** The NetAdapt search and FedNAS's three switches (all off: the straightforward baseline). */
 public record SearchConfig(
-    String metric,
+    Metric metric,
     String device,
     String devicesDir,
     double budgetRatio,
@@ -15,7 +15,7 @@ public record SearchConfig(
     int maxIterations,
     int minWidth,
     List<Integer> layers,
-    String selection,
+    Selection selection,
     String baseModel,
     int baseRounds,
     int longTermRounds,

@@ -7,7 +7,7 @@ package io.fednas.cost;
  * dropped out, missed the deadline, or sent a rejected update) counts as a training, with its
  * cost up to the failure, and is also counted in {@link #failures}. Lives on the driver.
  */
-public final class CostLedger implements java.io.Serializable {
+public final class CostLedger {
   private final long[] trainings;
   private final long[] failures;
   private final long[] trainFlops;
@@ -72,6 +72,24 @@ public final class CostLedger implements java.io.Serializable {
 
   public int clients() {
     return trainings.length;
+  }
+
+  /** The ledger's counts, per client, as values: what a checkpoint keeps. */
+  public record Snapshot(long[] trainings, long[] failures, long[] trainFlops, long[] bytesDown, long[] bytesUp) {}
+
+  public Snapshot snapshot() {
+    return new Snapshot(trainings.clone(), failures.clone(), trainFlops.clone(), bytesDown.clone(), bytesUp.clone());
+  }
+
+  /** A ledger that continues from a snapshot. */
+  public static CostLedger of(Snapshot s) {
+    CostLedger l = new CostLedger(s.trainings().length);
+    System.arraycopy(s.trainings(), 0, l.trainings, 0, l.trainings.length);
+    System.arraycopy(s.failures(), 0, l.failures, 0, l.failures.length);
+    System.arraycopy(s.trainFlops(), 0, l.trainFlops, 0, l.trainFlops.length);
+    System.arraycopy(s.bytesDown(), 0, l.bytesDown, 0, l.bytesDown.length);
+    System.arraycopy(s.bytesUp(), 0, l.bytesUp, 0, l.bytesUp.length);
+    return l;
   }
 
   /** Totals over all clients. */

@@ -1,5 +1,6 @@
 package io.fednas.cost;
 
+import io.fednas.config.Metric;
 import io.fednas.model.Architecture;
 import io.fednas.model.ResourceCounter;
 
@@ -8,6 +9,15 @@ public sealed interface ResourceMetric {
   double of(Architecture arch);
 
   String unit();
+
+  /** The metric a config chose; {@code device} is the search's device profile (latency is measured on it). */
+  static ResourceMetric of(Metric metric, DeviceProfile device) {
+    return switch (metric) {
+      case FLOPS -> new Flops();
+      case PARAMS -> new Params();
+      case LATENCY -> new Latency(device);
+    };
+  }
 
   record Flops() implements ResourceMetric {
     @Override

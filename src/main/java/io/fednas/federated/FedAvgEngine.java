@@ -3,6 +3,7 @@ package io.fednas.federated;
 import io.fednas.config.DataConfig;
 import io.fednas.data.ClientPlan;
 import io.fednas.data.ImageSet;
+import io.fednas.model.NetworkBackend;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -28,6 +29,7 @@ import scala.Tuple2;
  */
 public final class FedAvgEngine implements AutoCloseable {
   private final JavaSparkContext sc;
+  private final NetworkBackend backend;
   private String phase = "fednas";
   private final ClientPlan plan;
   private final Broadcast<ClientPlan> planBroadcast;
@@ -46,13 +48,15 @@ public final class FedAvgEngine implements AutoCloseable {
    * @param tasksPerStage how many tasks a stage over clients runs (at most one per client); 0: Spark's
    *     default parallelism, one task per core of the application
    */
-  public FedAvgEngine(JavaSparkContext sc, DataConfig data, ClientPlan plan, int testPartitions, int tasksPerStage) {
-    this(sc, data, plan, testPartitions, tasksPerStage, DRIVER_MERGE_MAX_TASKS);
+  public FedAvgEngine(JavaSparkContext sc, NetworkBackend backend, DataConfig data, ClientPlan plan, int testPartitions,
+      int tasksPerStage) {
+    this(sc, backend, data, plan, testPartitions, tasksPerStage, DRIVER_MERGE_MAX_TASKS);
   }
 
-  FedAvgEngine(JavaSparkContext sc, DataConfig data, ClientPlan plan, int testPartitions, int tasksPerStage,
-      int driverMergeMaxTasks) {
+  FedAvgEngine(JavaSparkContext sc, NetworkBackend backend, DataConfig data, ClientPlan plan, int testPartitions,
+      int tasksPerStage, int driverMergeMaxTasks) {
     this.sc = sc;
+    this.backend = backend;
     this.driverMergeMaxTasks = driverMergeMaxTasks;
     this.plan = plan;
     this.tasksPerStage = tasksPerStage;
@@ -106,6 +110,7 @@ public final class FedAvgEngine implements AutoCloseable {
     }
     describe(String.format("round %d: train %s on %d clients", round, modelNames(models), sampled.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
+    NetworkBackend backend = this.backend;
     try {
       int tasks = tasks(sampled.length);
       JavaRDD<ClientShard> stage = ClientsRdd.grouped(clients, sampled, sizes(plan.train(), sampled), tasks);
@@ -116,7 +121,7 @@ public final class FedAvgEngine implements AutoCloseable {
           int id = assignment.get(shard.client());
           float[][] out = new float[1][];
           ModelState global = shipped.value().get(id);
-          ClientResult r = ClientTrainer.train(shard, id, share.get(shard.client()), global, training, round,
+          ClientResult r = ClientTrainer.train(backend, shard, id, share.get(shard.client()), global, training, round,
               TaskContext.getPartitionId(), out);
           String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
           ClientResult checked = problem == null ? r : r.rejectedFor(problem);
@@ -182,6 +187,7 @@ public final class FedAvgEngine implements AutoCloseable {
     List<Integer> ids = new ArrayList<>(new java.util.TreeSet<>(models.keySet()));
     describe(String.format("validate %s on %d clients", modelNames(models), clientIds.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
+    NetworkBackend backend = this.backend;
     try {
       JavaRDD<ClientShard> stage = ClientsRdd.grouped(clients, clientIds, sizes(plan.validation(), clientIds),
           tasks(clientIds.length));
@@ -193,7 +199,7 @@ public final class FedAvgEngine implements AutoCloseable {
           EvalCounts[] out = new EvalCounts[ids.size()];
           for (int i = 0; i < out.length; i++) {
             ModelState m = shipped.value().get(ids.get(i));
-            out[i] = ModelEvaluator.evaluate(m.arch(), m.weights(), s.valX(), s.valY(), batchSize);
+            out[i] = ModelEvaluator.evaluate(backend, m.arch(), m.weights(), s.valX(), s.valY(), batchSize);
           }
           scored.add(new Tuple2<>(s.client(), out));
         }
@@ -218,12 +224,13 @@ public final class FedAvgEngine implements AutoCloseable {
   public EvalCounts test(ModelState model, int batchSize) {
     describe("test " + model.arch().describe());
     Broadcast<ModelState> shipped = sc.broadcast(model);
+    NetworkBackend backend = this.backend;
     try {
       return sum(PartitionJobs.run(sc.sc(), test.rdd(), slices -> {
         EvalCounts total = EvalCounts.EMPTY; // a test partition holds one slice
         while (slices.hasNext()) {
           TestSlice s = slices.next();
-          total = total.plus(ModelEvaluator.evaluate(shipped.value().arch(), shipped.value().weights(), s.x(), s.y(),
+          total = total.plus(ModelEvaluator.evaluate(backend, shipped.value().arch(), shipped.value().weights(), s.x(), s.y(),
               batchSize));
         }
         return total;

@@ -3,7 +3,7 @@ package io.fednas.federated;
 import io.fednas.config.EvalConfig;
 import io.fednas.config.FederatedConfig;
 import io.fednas.cost.CostLedger;
-import io.fednas.data.Seeds;
+import io.fednas.fleet.ClientSampler;
 import io.fednas.model.Architecture;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +69,7 @@ public final class FedAvgLoop {
       }
       // no hold-out (data.validationFraction = 0): no validation stage
       EvalCounts val = engine.hasValidationData()
-          ? engine.validate(new ModelState(arch, weights), validationClients(round), eval.batchSize()) : EvalCounts.EMPTY;
+          ? engine.validate(new ModelState(arch, weights), ClientSampler.validators(seed, round, fed.clients(), eval.validationClients()), eval.batchSize()) : EvalCounts.EMPTY;
       boolean last = round == lastRound;
       EvalCounts test = (round % eval.testEvery() == 0 || last || targetAccuracy > 0)
           ? engine.test(new ModelState(arch, weights), eval.batchSize()) : null;
@@ -88,10 +88,5 @@ public final class FedAvgLoop {
       listener.afterRound(m, weights);
     }
     return new Result(weights, history, reached);
-  }
-
-  private int[] validationClients(int round) {
-    int n = eval.validationClients() == 0 ? fed.clients() : Math.min(eval.validationClients(), fed.clients());
-    return ClientSampler.sample(Seeds.derive(seed, Seeds.VALIDATION_CLIENTS), round, fed.clients(), n);
   }
 }

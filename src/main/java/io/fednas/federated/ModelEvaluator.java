@@ -1,23 +1,20 @@
 package io.fednas.federated;
 
 import io.fednas.model.Architecture;
-import io.fednas.model.NdBuffers;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import io.fednas.model.NetworkBackend;
+import io.fednas.model.TrainableNetwork;
 
 /** Accuracy and cross-entropy of given weights on flat features, in minibatches. Runs in a task. */
 final class ModelEvaluator {
-  /** The feature buffer of this executor thread, refilled batch after batch. */
-  private static final ThreadLocal<INDArray[]> BATCH = ThreadLocal.withInitial(() -> new INDArray[1]);
-
   private ModelEvaluator() {}
 
-  static EvalCounts evaluate(Architecture arch, float[] weights, float[] x, int[] y, int batchSize) {
+  static EvalCounts evaluate(NetworkBackend backend, Architecture arch, float[] weights, float[] x, int[] y,
+      int batchSize) {
     if (y.length == 0) {
       return EvalCounts.EMPTY;
     }
-    MultiLayerNetwork net = NetworkCache.get(arch, 0.0, 0.0);
-    ClientTrainer.loadWeights(net, weights);
+    TrainableNetwork net = backend.network(arch, 0.0, 0.0);
+    net.setWeights(weights);
     int d = x.length / y.length;
     int k = arch.numClasses();
     long correct = 0;
@@ -26,11 +23,7 @@ final class ModelEvaluator {
       int bs = Math.min(batchSize, y.length - from);
       float[] xb = new float[bs * d];
       System.arraycopy(x, from * d, xb, 0, bs * d);
-      INDArray[] buffer = BATCH.get();
-      buffer[0] = NdBuffers.reuse(buffer[0], bs, d);
-      NdBuffers.copyInto(xb, buffer[0]);
-      INDArray out = net.output(buffer[0], false);
-      float[] p = NdBuffers.toFloats(out);
+      float[] p = net.predict(xb, bs);
       for (int i = 0; i < bs; i++) {
         int label = y[from + i];
         int best = 0;

@@ -8,10 +8,10 @@ import java.nio.ByteOrder;
  * float[] or long[] an element at a time, which JFR showed as half of a round's broadcast and most
  * of a task result's serialisation; a byte[] it copies in blocks.
  */
-final class PrimitiveBytes {
+public final class PrimitiveBytes {
   private PrimitiveBytes() {}
 
-  static byte[] of(float[] values) {
+  public static byte[] of(float[] values) {
     ByteBuffer b = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);
     return b.array();
@@ -23,7 +23,7 @@ final class PrimitiveBytes {
     return b.array();
   }
 
-  static float[] floats(byte[] bytes) {
+  public static float[] floats(byte[] bytes) {
     float[] out = new float[bytes.length / Float.BYTES];
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
     return out;

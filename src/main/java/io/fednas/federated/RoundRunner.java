@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * weights; a round in which no model got one is failed, and too many failed rounds in a row stop
  * the run.
  */
-public final class RoundRunner {
+public final class RoundRunner implements RoundExecutor {
   private final FedAvgEngine engine;
   private final Fleet fleet;
   private final FaultsConfig faults;
@@ -52,11 +52,12 @@ public final class RoundRunner {
   }
 
   /** The clients of a round (sorted), over-selected and online-only when devices are simulated. */
+  @Override
   public int[] sample(int round) {
     return fleet.sample(round, clients, perRound);
   }
 
-  /** Runs round {@code round}: client {@code sampled[i]} trains model {@code modelOf[i]}. */
+  @Override
   public Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf, TrainingPlan training) {
     Map<Integer, long[]> sizes = new HashMap<>(); // per model: forward FLOPs, parameters
     models.forEach((id, m) -> sizes.put(id, new long[] {ResourceCounter.forwardFlops(m.arch()),
@@ -103,7 +104,7 @@ public final class RoundRunner {
           if (r.accepted()) {
             accepted.add(r);
           } else {
-            failed.add(new ClientFailure(round, r.client(), r.model(), ClientFailure.REJECTED, r.rejected(), 1.0));
+            failed.add(new ClientFailure(round, r.client(), r.model(), ClientFailure.Kind.REJECTED, r.rejected(), 1.0));
           }
         }
       }
@@ -124,12 +125,22 @@ public final class RoundRunner {
     return outcome;
   }
 
+  @Override
+  public Map<Integer, EvalCounts> validate(Map<Integer, ModelState> models, int[] clients, int batchSize) {
+    return engine.validate(models, clients, batchSize);
+  }
+
+  @Override
+  public void phase(String runName, String phase) {
+    engine.phase(runName, phase);
+  }
+
   private static String summary(List<ClientFailure> failed, int sampled) {
     if (failed.isEmpty()) {
       return "no client sampled";
     }
     Map<String, Integer> kinds = new TreeMap<>();
-    failed.forEach(f -> kinds.merge(f.kind(), 1, Integer::sum));
+    failed.forEach(f -> kinds.merge(f.kind().label(), 1, Integer::sum));
     ClientFailure first = failed.get(0);
     return sampled + " sampled, " + kinds + "; client " + first.client() + ": " + first.detail();
   }

@@ -3,7 +3,6 @@ package io.fednas.fleet;
 import io.fednas.config.SimulationConfig;
 import io.fednas.cost.DeviceProfile;
 import io.fednas.data.Seeds;
-import io.fednas.federated.ClientSampler;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +14,7 @@ import java.util.SplittableRandom;
  * The simulated devices behind the clients. Every draw (a client's device and speed, who is online
  * in a round, who drops out and when) comes from its own seed of (run seed, round, client), so a
  * round plays out the same on a resume, a retry or any cluster. Disabled, every client is the
- * search's device, always online and never failing: the ideal fleet that FEDNAS.md's cost
+ * search's device, always online and never failing: the ideal fleet that docs/ALGORITHM.md's cost
  * accounting assumes.
  */
 public final class Fleet {
@@ -111,7 +110,7 @@ public final class Fleet {
 
   /** How one sampled client's round went on its device. */
   public record ClientOutcome(int client, int model, long trainFlops, long bytesDown, long bytesUp, double seconds,
-      boolean finished, String failure, String detail, double completedFraction) {}
+      boolean finished, ClientFailure.Kind failure, String detail, double completedFraction) {}
 
   /** A round on the devices: each client's outcome (in sample order) and the round's simulated duration. */
   public record DeviceRound(List<ClientOutcome> clients, double seconds) {}
@@ -152,13 +151,13 @@ public final class Fleet {
       long bytes = 4 * params[i];
       if (dropped[i]) {
         out.add(new ClientOutcome(sampled[i], modelOf[i], flops[i], bytes, 0, down[i] + dropAt[i] * compute[i], false,
-            ClientFailure.DROPPED, String.format(Locale.ROOT, "dropped out after %.0f%% of its training", 100 * dropAt[i]),
+            ClientFailure.Kind.DROPPED, String.format(Locale.ROOT, "dropped out after %.0f%% of its training", 100 * dropAt[i]),
             dropAt[i]));
         seconds = Math.max(seconds, Math.min(end, down[i] + dropAt[i] * compute[i]));
       } else if (total[i] > end) {
         double done = compute[i] == 0 ? 0 : Math.max(0, Math.min(1, (end - down[i]) / compute[i]));
         out.add(new ClientOutcome(sampled[i], modelOf[i], flops[i], bytes, 0, total[i], false,
-            ClientFailure.MISSED_DEADLINE, String.format(Locale.ROOT, "needed %.3gs, the round ended at %.3gs", total[i], end),
+            ClientFailure.Kind.MISSED_DEADLINE, String.format(Locale.ROOT, "needed %.3gs, the round ended at %.3gs", total[i], end),
             done));
         seconds = Math.max(seconds, end);
       } else {

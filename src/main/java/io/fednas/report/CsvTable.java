@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A CSV file the run wrote (header line, double-quoted fields where needed), read back by column. */
-final class CsvTable {
+public final class CsvTable {
   private final List<String> header;
   private final List<List<String>> rows;
 
@@ -16,7 +16,7 @@ final class CsvTable {
     this.rows = rows;
   }
 
-  static CsvTable read(Path file) throws IOException {
+  public static CsvTable read(Path file) throws IOException {
     List<String> lines = Files.readAllLines(file);
     List<List<String>> rows = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
@@ -55,15 +55,15 @@ final class CsvTable {
     return out;
   }
 
-  int size() {
+  public int size() {
     return rows.size();
   }
 
-  boolean has(String column) {
+  public boolean has(String column) {
     return header.contains(column);
   }
 
-  String text(int row, String column) {
+  public String text(int row, String column) {
     int i = header.indexOf(column);
     if (i < 0) {
       throw new IllegalArgumentException("no column " + column + " in " + header);
@@ -71,12 +71,12 @@ final class CsvTable {
     return rows.get(row).get(i);
   }
 
-  double number(int row, String column) {
+  public double number(int row, String column) {
     String s = text(row, column);
     return s.isEmpty() || s.equals("NaN") ? Double.NaN : Double.parseDouble(s);
   }
 
-  double[] numbers(String column) {
+  public double[] numbers(String column) {
     double[] out = new double[rows.size()];
     for (int r = 0; r < out.length; r++) {
       out[r] = number(r, column);

@@ -11,10 +11,10 @@ import org.apache.spark.sql.SparkSession;
  * so Spark SQL and the Zeppelin note read every table the same way. Column types are inferred
  * from the CSV the run just wrote; written to a temporary folder, then renamed into place.
  */
-final class CsvToParquet {
+public final class CsvToParquet {
   private CsvToParquet() {}
 
-  static void convert(SparkSession spark, RunDirectory dir, String table) {
+  public static void convert(SparkSession spark, RunDirectory dir, String table) {
     Path csv = dir.resolve(table + ".csv");
     Path target = dir.resolve(table + ".parquet");
     Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");

@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.Locale;
 
 /** failures.csv: every client-training whose update was not aggregated, in round order, with why. */
-final class FailureTable {
+public final class FailureTable {
   private FailureTable() {}
 
-  static String csv(List<ClientFailure> failures) {
+  public static String csv(List<ClientFailure> failures) {
     StringBuilder sb = new StringBuilder("round,client,model,kind,detail,completed_fraction\n");
     for (ClientFailure f : failures) {
-      sb.append(String.format(Locale.ROOT, "%d,%d,%d,%s,\"%s\",%.4f%n", f.round(), f.client(), f.model(), f.kind(),
+      sb.append(String.format(Locale.ROOT, "%d,%d,%d,%s,\"%s\",%.4f%n", f.round(), f.client(), f.model(), f.kind().label(),
           f.detail().replace("\"", "'"), f.completedFraction()));
     }
     return sb.toString();

@@ -22,14 +22,14 @@ import java.util.TreeMap;
  * each iteration's tournament, the rounds per iteration with their reasons, and per-client
  * participation. Every chart is also written as charts/ID.png.
  */
-final class HtmlReport {
+public final class HtmlReport {
   private final List<Chart> charts = new ArrayList<>();
   private final StringBuilder body = new StringBuilder();
 
   private HtmlReport() {}
 
   /** Writes report.html and charts/*.png for the run in {@code dir} with its summary. */
-  static void write(RunDirectory dir, JsonNode summary) throws IOException {
+  public static void write(RunDirectory dir, JsonNode summary) throws IOException {
     HtmlReport r = new HtmlReport();
     Path root = dir.root();
     r.figures(summary);

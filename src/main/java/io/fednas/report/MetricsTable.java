@@ -23,16 +23,16 @@ import org.apache.spark.sql.types.StructType;
  * {@link RoundMetrics} in snake_case; NaN marks a score not measured that round. The failed
  * clients' ids are space-separated in one cell.
  */
-final class MetricsTable {
+public final class MetricsTable {
   private static final RecordComponent[] FIELDS = RoundMetrics.class.getRecordComponents();
   private final List<RoundMetrics> rows;
 
   /** A table over {@code rows} (a checkpoint's list: rounds added here are saved with it). */
-  MetricsTable(List<RoundMetrics> rows) {
+  public MetricsTable(List<RoundMetrics> rows) {
     this.rows = rows;
   }
 
-  void add(RoundMetrics m) {
+  public void add(RoundMetrics m) {
     rows.add(m);
   }
 
@@ -44,7 +44,7 @@ final class MetricsTable {
     return out;
   }
 
-  String csv() {
+  public String csv() {
     StringBuilder sb = new StringBuilder(String.join(",", columns())).append('\n');
     for (RoundMetrics m : rows) {
       List<String> cells = new ArrayList<>();
@@ -57,7 +57,7 @@ final class MetricsTable {
   }
 
   /** Writes rounds.parquet through Spark into a temporary folder, then renames it into place. */
-  void writeParquet(SparkSession spark, Path target) {
+  public void writeParquet(SparkSession spark, Path target) {
     List<StructField> fields = new ArrayList<>();
     for (RecordComponent f : FIELDS) {
       fields.add(DataTypes.createStructField(snake(f.getName()), sqlType(f.getType()), false));

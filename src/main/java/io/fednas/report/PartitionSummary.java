@@ -4,10 +4,10 @@ import io.fednas.data.ClientPlan;
 import io.fednas.data.ImageSet;
 
 /** partition.csv: per client, its training and validation sample counts and label histogram. */
-final class PartitionSummary {
+public final class PartitionSummary {
   private PartitionSummary() {}
 
-  static String csv(ClientPlan plan, ImageSet train) {
+  public static String csv(ClientPlan plan, ImageSet train) {
     StringBuilder sb = new StringBuilder("client,train_samples,validation_samples");
     for (int k = 0; k < train.numClasses(); k++) {
       sb.append(",label_").append(k);

@@ -10,7 +10,7 @@ import java.util.Locale;
  * of a search and per tournament decision. Time left = mean round time so far x rounds left, where
  * a search revises the rounds left as it learns how long its iterations take.
  */
-final class Progress implements SearchProgress {
+public final class Progress implements SearchProgress {
   private final PrintStream out;
   private final int rounds;
   private double elapsed;
@@ -18,7 +18,7 @@ final class Progress implements SearchProgress {
   private int roundsLeft = -1;
 
   /** {@code rounds}: the planned total, or 0 when unknown (a search sets its rounds as it goes). */
-  Progress(PrintStream out, int rounds) {
+  public Progress(PrintStream out, int rounds) {
     this.out = out;
     this.rounds = rounds;
     this.roundsLeft = rounds > 0 ? rounds : -1;
@@ -45,7 +45,7 @@ final class Progress implements SearchProgress {
         countRoundAndEstimate(seconds)));
   }
 
-  void round(RoundMetrics m) {
+  public void round(RoundMetrics m) {
     String of = rounds > 0 ? "/" + rounds : "";
     String left = countRoundAndEstimate(m.roundSeconds());
     out.println(String.format(Locale.ROOT,
@@ -71,11 +71,11 @@ final class Progress implements SearchProgress {
     out.flush();
   }
 
-  static String pct(double v) {
+  public static String pct(double v) {
     return Double.isNaN(v) ? "   -   " : String.format(Locale.ROOT, "%6.2f%%", 100 * v);
   }
 
-  static String duration(double seconds) {
+  public static String duration(double seconds) {
     long s = Math.round(seconds);
     return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
         : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);

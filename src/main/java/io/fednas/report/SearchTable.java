@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Locale;
 
 /** search.csv (one row per iteration: the trade-off curve) and the search part of summary.json. */
-final class SearchTable {
+public final class SearchTable {
   private SearchTable() {}
 
-  static String csv(List<IterationRecord> curve) {
+  public static String csv(List<IterationRecord> curve) {
     StringBuilder sb = new StringBuilder("iteration,target,candidates,dropped,chosen_layer,chosen_width,architecture,"
         + "resource,params,flops,validation_accuracy,short_term_rounds,rounds_reason,cum_train_flops,cum_bytes,"
         + "cum_client_trainings,cum_device_seconds\n");
@@ -30,7 +30,7 @@ final class SearchTable {
   }
 
   /** tournament.csv: every candidate's score at every decision point, and its fate there. */
-  static String tournamentCsv(List<TournamentRecord> records) {
+  public static String tournamentCsv(List<TournamentRecord> records) {
     StringBuilder sb = new StringBuilder("iteration,rounds_done,candidate,layer,width,validation_accuracy,outcome\n");
     for (TournamentRecord t : records) {
       sb.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%s%n", t.iteration(), t.roundsDone(), t.candidate(),
@@ -39,7 +39,7 @@ final class SearchTable {
     return sb.toString();
   }
 
-  static void addToSummary(ObjectNode summary, SearchLoop.Result r, Architecture base, ResourceMetric metric) {
+  public static void addToSummary(ObjectNode summary, SearchLoop.Result r, Architecture base, ResourceMetric metric) {
     ObjectNode s = summary.putObject("search");
     s.put("metric", metric.unit());
     s.put("base_resource", metric.of(base));

@@ -1,21 +1,19 @@
 package io.fednas.search;
 
-import io.fednas.FedNasException;
 import io.fednas.config.EvalConfig;
 import io.fednas.config.FederatedConfig;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.cost.ResourceMetric;
 import io.fednas.data.Seeds;
-import io.fednas.federated.ClientSampler;
 import io.fednas.federated.EvalCounts;
-import io.fednas.federated.FedAvgEngine;
+import io.fednas.federated.RoundExecutor;
 import io.fednas.federated.ModelState;
 import io.fednas.federated.RoundRunner;
+import io.fednas.fleet.ClientSampler;
 import io.fednas.federated.TrainingPlan;
 import io.fednas.model.Architecture;
 import io.fednas.model.ResourceCounter;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,107 +22,42 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * Federated NetAdapt (FEDNAS.md section 2) with short-term fine-tuning by federated rounds
- * (section 3). The baseline and FedNAS differ only in three switches: parallel candidates on
- * disjoint client groups, the early-drop tournament, and dynamic round numbers.
+ * Federated NetAdapt with short-term fine-tuning by federated rounds (docs/ALGORITHM.md). The
+ * baseline and FedNAS differ only in their {@link SearchPolicies}: parallel candidates on disjoint
+ * client groups, the early-drop tournament, and dynamic round numbers. The rounds themselves are a
+ * {@link RoundExecutor}'s: Spark stages in a run, a script in a unit test.
  */
 public final class SearchLoop {
-  private final FedAvgEngine engine;
-  private final RoundRunner rounds;
+  private final RoundExecutor rounds;
   private final FederatedConfig fed;
   private final EvalConfig eval;
   private final SearchConfig search;
+  private final SearchPolicies policies;
   private final long seed;
   private final ResourceMetric metric;
   private final CandidateGenerator generator;
-  private final Tournament tournament;
-  private final RoundSchedule schedule;
   private final CostLedger ledger;
   private final SearchProgress log;
   private final String runName;
 
-  public SearchLoop(String runName, FedAvgEngine engine, RoundRunner rounds, FederatedConfig fed, EvalConfig eval,
-      SearchConfig search, long seed, ResourceMetric metric, CostLedger ledger, SearchProgress log) {
-    this.engine = engine;
+  public SearchLoop(String runName, RoundExecutor rounds, FederatedConfig fed, EvalConfig eval, SearchPolicies policies,
+      long seed, CostLedger ledger, SearchProgress log) {
     this.rounds = rounds;
     this.fed = fed;
     this.eval = eval;
-    this.search = search;
+    this.search = policies.config();
+    this.policies = policies;
     this.seed = seed;
-    this.metric = metric;
+    this.metric = policies.metric();
+    this.generator = policies.generator();
     this.ledger = ledger;
     this.log = log;
     this.runName = runName;
-    this.generator = new CandidateGenerator(metric, search.layers(), search.minWidth());
-    this.tournament = search.tournament()
-        ? new Tournament.SuccessiveHalving(search.dropFraction(), search.protectMargin()) : new Tournament.KeepAll();
-    this.schedule = search.dynamicRounds()
-        ? new RoundSchedule.Dynamic(search.minRounds(), search.maxRounds(), search.closeMargin(), search.costlyDrop())
-        : new RoundSchedule.Fixed(search.shortTermRounds());
-  }
-
-  /** The budget for a base model, checked before any training: it must be reachable and not yet met. */
-  public static double budget(SearchConfig s, ResourceMetric metric, CandidateGenerator g, Architecture base) {
-    for (int layer : s.layers()) {
-      if (layer >= base.layers().size() || !base.layers().get(layer).prunable()) {
-        throw new FedNasException("search.layers names layer " + layer + ", which is not a prunable layer of "
-            + base.name() + " (prunable: " + base.prunableLayers() + ")");
-      }
-    }
-    if (g.layersOf(base).isEmpty()) {
-      throw new FedNasException("search.layers names no prunable layer of " + base.name());
-    }
-    double r0 = metric.of(base);
-    double b = s.budgetAbsolute() > 0 ? s.budgetAbsolute() : s.budgetRatio() * r0;
-    if (r0 <= b) {
-      throw new FedNasException(String.format(java.util.Locale.ROOT,
-          "the base model already meets the budget: %s = %.4g %s <= budget %.4g (set a smaller search.budgetRatio "
-              + "or search.budgetAbsolute)", base.name(), r0, metric.unit(), b));
-    }
-    double floor = g.floor(base);
-    if (floor > b) {
-      throw new FedNasException(String.format(java.util.Locale.ROOT,
-          "no candidate can reach the budget %.4g %s: with every layer in search.layers at search.minWidth = %d "
-              + "the model still needs %.4g (raise the budget, lower search.minWidth or allow more layers)",
-          b, metric.unit(), s.minWidth(), floor));
-    }
-    return b;
-  }
-
-  /** An estimate of the search's rounds from a base model: short-term rounds and the long-term fine-tune. */
-  public int plannedRounds(Architecture base) {
-    double r0 = metric.of(base);
-    double b = search.budgetAbsolute() > 0 ? search.budgetAbsolute() : search.budgetRatio() * r0;
-    return iterationsLeft(r0, r0, b, 1) * plannedRoundsPerIteration(generator.layersOf(base).size())
-        + search.longTermRounds();
-  }
-
-  /** Iterations still needed from resource {@code r} to the budget, by the target schedule (an estimate). */
-  private int iterationsLeft(double r, double r0, double budget, int nextIteration) {
-    int n = 0;
-    for (int i = nextIteration; r > budget && i <= search.maxIterations(); i++, n++) {
-      r -= search.initialReduction() * r0 * Math.pow(search.decay(), i - 1);
-    }
-    return n;
-  }
-
-  /** Short-term rounds an iteration with {@code k} candidates should take, before any is measured. */
-  private int plannedRoundsPerIteration(int k) {
-    int s = search.dynamicRounds() ? search.minRounds() : search.shortTermRounds();
-    if (search.tournament()) { // successive halving ends once one candidate is left
-      int rungs = 1;
-      for (int live = k; live > 1; live -= Math.max(1, (int) Math.floor(live * search.dropFraction()))) {
-        rungs++;
-      }
-      s = Math.min(s, rungs * search.rungRounds());
-    }
-    return search.parallelCandidates() ? s : s * k;
   }
 
   /** The search's outcome: the chosen model after each iteration, and the final one. */
   public record Result(ModelState finalModel, List<IterationRecord> curve, int rounds, int candidatesTrained,
-      int candidatesDropped, double deviceSeconds, long validationBytes, List<TournamentRecord> tournament)
-      implements Serializable {}
+      int candidatesDropped, double deviceSeconds, long validationBytes, List<TournamentRecord> tournament) {}
 
   /**
    * Everything the search has done and has yet to do, at a round boundary: what a checkpoint
@@ -132,7 +65,7 @@ public final class SearchLoop {
    * is the position of every random stream, and a search continued from a State runs exactly as it
    * would have without the interruption.
    */
-  public static final class State implements Serializable {
+  public static final class State {
     private int firstRound;
     private int round; // the last round done
     private double r0;
@@ -155,10 +88,53 @@ public final class SearchLoop {
     public int round() {
       return round;
     }
+
+    public SearchSnapshot snapshot() {
+      Iteration it = inProgress;
+      return new SearchSnapshot(firstRound, round, r0, budget, deviceSeconds, candidatesTrained, candidatesDropped,
+          validationBytes, List.copyOf(tournament), List.copyOf(curve), iteration, current, currentAccuracy, schedule,
+          roundsSoFar, it == null ? null : new SearchSnapshot.IterationSnapshot(List.copyOf(it.candidates), it.target,
+              it.shortTermRounds, it.startRound, new TreeMap<>(it.live), new TreeMap<>(it.scores),
+              List.copyOf(it.dropped), it.done, it.step, it.over), finished);
+    }
+
+    /** The search continued from a snapshot. */
+    public static State of(SearchSnapshot s) {
+      State st = new State();
+      st.firstRound = s.firstRound();
+      st.round = s.round();
+      st.r0 = s.r0();
+      st.budget = s.budget();
+      st.deviceSeconds = s.deviceSeconds();
+      st.candidatesTrained = s.candidatesTrained();
+      st.candidatesDropped = s.candidatesDropped();
+      st.validationBytes = s.validationBytes();
+      st.tournament.addAll(s.tournament());
+      st.curve.addAll(s.curve());
+      st.iteration = s.iteration();
+      st.current = s.current();
+      st.currentAccuracy = s.currentAccuracy();
+      st.schedule = s.schedule();
+      st.roundsSoFar = s.roundsSoFar();
+      st.finished = s.finished();
+      SearchSnapshot.IterationSnapshot i = s.inProgress();
+      if (i != null) {
+        Iteration it = new Iteration(i.candidates(), i.target(), i.shortTermRounds(), i.startRound());
+        it.live.clear();
+        it.live.putAll(i.live());
+        it.scores.putAll(i.scores());
+        it.dropped.addAll(i.dropped());
+        it.done = i.done();
+        it.step = i.step();
+        it.over = i.over();
+        st.inProgress = it;
+      }
+      return st;
+    }
   }
 
   /** An iteration's short-term fine-tuning in progress: its candidates, the live ones, scores, position. */
-  private static final class Iteration implements Serializable {
+  private static final class Iteration {
     private final List<Candidate> candidates;
     private final double target;
     private final int shortTermRounds;
@@ -185,10 +161,10 @@ public final class SearchLoop {
     s.firstRound = firstRound;
     s.round = firstRound - 1;
     s.r0 = metric.of(base.arch());
-    s.budget = budget(search, metric, generator, base.arch());
+    s.budget = policies.checkedBudget(base.arch());
     s.current = base;
     s.currentAccuracy = baseValidation;
-    s.schedule = schedule.first();
+    s.schedule = policies.schedule().first();
     s.curve.add(record(s, 0, s.r0, 0, List.of(), -1, -1, base.arch(), baseValidation, 0, "base model"));
     return s;
   }
@@ -208,7 +184,7 @@ public final class SearchLoop {
         checkpoint.accept(s);
         break;
       }
-      engine.phase(runName, "search iteration " + s.iteration);
+      rounds.phase(runName, "search iteration " + s.iteration);
       shortTerm(s, checkpoint);
       finishIteration(s);
       checkpoint.accept(s);
@@ -224,10 +200,10 @@ public final class SearchLoop {
     if (i > search.maxIterations() || resource <= s.budget) {
       return false;
     }
-    int perIteration = i == 1 ? plannedRoundsPerIteration(generator.layersOf(s.current.arch()).size())
+    int perIteration = i == 1 ? policies.plannedRoundsPerIteration(generator.layersOf(s.current.arch()).size())
         : Math.max(1, s.roundsSoFar / (i - 1));
-    log.roundsLeft(iterationsLeft(resource, s.r0, s.budget, i) * perIteration + search.longTermRounds());
-    double target = resource - search.initialReduction() * s.r0 * Math.pow(search.decay(), i - 1);
+    log.roundsLeft(policies.iterationsLeft(resource, s.r0, s.budget, i) * perIteration + search.longTermRounds());
+    double target = policies.target(resource, s.r0, i);
     List<Candidate> candidates = generator.generate(s.current.arch(), s.current.weights(), Math.max(target, 0));
     if (candidates.isEmpty()) {
       log.line(String.format(java.util.Locale.ROOT, "iteration %d: no layer can be narrowed to the target %.4g; stopping", i, target));
@@ -262,7 +238,7 @@ public final class SearchLoop {
     s.curve.add(record(s, i, it.target, it.candidates.size(), it.dropped, chosen.layer(), chosen.width(), chosen.arch(),
         chosenAccuracy, it.shortTermRounds, s.schedule.reason()));
     double[] top = topTwo(it.scores);
-    s.schedule = schedule.next(s.schedule, new RoundSchedule.Observation(top[0], top[1], s.currentAccuracy - chosenAccuracy));
+    s.schedule = policies.schedule().next(s.schedule, new RoundSchedule.Observation(top[0], top[1], s.currentAccuracy - chosenAccuracy));
     s.current = chosenModel;
     s.currentAccuracy = chosenAccuracy;
     s.roundsSoFar += s.round - it.startRound;
@@ -297,7 +273,7 @@ public final class SearchLoop {
       it.done += len;
       it.step = 0;
       int[] validators = validationClients();
-      Map<Integer, EvalCounts> val = engine.validate(it.live, validators, eval.batchSize());
+      Map<Integer, EvalCounts> val = rounds.validate(it.live, validators, eval.batchSize());
       for (ModelState m : it.live.values()) {
         s.validationBytes += 4L * ResourceCounter.params(m.arch()) * validators.length; // each scorer downloads the model
       }
@@ -318,7 +294,7 @@ public final class SearchLoop {
     for (int id : it.live.keySet()) {
       liveScores.put(id, it.scores.get(id));
     }
-    List<Integer> out = tournament.drop(liveScores);
+    List<Integer> out = policies.tournament().drop(liveScores);
     for (int id : liveScores.keySet()) {
       Candidate c = byId.get(id);
       s.tournament.add(new TournamentRecord(s.iteration, it.done, id, c.layer(), c.width(), it.scores.get(id),
@@ -385,8 +361,7 @@ public final class SearchLoop {
       if (acc == null) {
         continue; // dropped
       }
-      double value = search.selection().equals("accuracy") ? acc
-          : -(currentAccuracy - acc) / Math.max(1e-12, currentResource - c.resource());
+      double value = policies.selectionValue(acc, c.resource(), currentAccuracy, currentResource);
       if (value > bestValue) {
         bestValue = value;
         best = c;
@@ -403,13 +378,12 @@ public final class SearchLoop {
 
   /** A model's score as the search sees it: accuracy on the validation clients that score every candidate. */
   public double validationAccuracy(ModelState model) {
-    return engine.validate(model, validationClients(), eval.batchSize()).accuracy();
+    return rounds.validate(Map.of(0, model), validationClients(), eval.batchSize()).get(0).accuracy();
   }
 
+  /** The same clients score every candidate of the search, so scores compare like with like. */
   private int[] validationClients() {
-    int n = eval.validationClients() == 0 ? fed.clients() : Math.min(eval.validationClients(), fed.clients());
-    // the same clients score every candidate of the search, so scores compare like with like
-    return ClientSampler.sample(Seeds.derive(seed, Seeds.VALIDATION_CLIENTS), 0, fed.clients(), n);
+    return ClientSampler.validators(seed, 0, fed.clients(), eval.validationClients());
   }
 
   private IterationRecord record(State s, int i, double target, int candidates, List<Integer> dropped, int layer, int width,

@@ -36,8 +36,7 @@ public sealed interface Tournament {
       // best first; equal scores: the lower id ranks first, so ties resolve the same way every run
       ranked.sort(Comparator.comparingDouble((Integer id) -> -scores.get(id)).thenComparingInt(id -> id));
       double leader = scores.get(ranked.get(0));
-      int toDrop = Math.max(1, (int) Math.floor(ranked.size() * dropFraction));
-      toDrop = Math.min(toDrop, ranked.size() - 1);
+      int toDrop = Math.min(dropCount(ranked.size()), ranked.size() - 1);
       List<Integer> dropped = new ArrayList<>();
       for (int i = ranked.size() - 1; i >= 1 && dropped.size() < toDrop; i--) {
         int id = ranked.get(i);
@@ -47,6 +46,20 @@ public sealed interface Tournament {
       }
       dropped.sort(null);
       return dropped;
+    }
+
+    /** How many of {@code live} candidates a decision drops when none is protected. */
+    int dropCount(int live) {
+      return Math.max(1, (int) Math.floor(live * dropFraction));
+    }
+
+    /** Decisions until one of {@code k} candidates is left, counting the last scoring: a plan, before any score. */
+    int rungsToOne(int k) {
+      int rungs = 1;
+      for (int live = k; live > 1; live -= dropCount(live)) {
+        rungs++;
+      }
+      return rungs;
     }
   }
 }

@@ -24,7 +24,7 @@ class ConfigLoaderTest {
     assertEquals("local[1]", q.sparkMaster());
     assertEquals("dirichlet", q.data().partition());
     assertEquals(100, q.federated().clients());
-    assertEquals("fednas", q.mode(), "the README's first command runs a small FedNAS search");
+    assertEquals(io.fednas.config.Mode.FEDNAS, q.mode(), "the README's first command runs a small FedNAS search");
     FedNasConfig m = ConfigLoader.load(Path.of("conf/mcmahan-mnist-cnn.conf"), List.of());
     assertEquals("mcmahan-cnn", m.arch());
     assertEquals(5, m.federated().localEpochs());

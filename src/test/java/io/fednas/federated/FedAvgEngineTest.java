@@ -9,7 +9,7 @@ import io.fednas.config.FedNasConfig;
 import io.fednas.data.ClientPlan;
 import io.fednas.model.Architecture;
 import io.fednas.model.Architectures;
-import io.fednas.model.NetworkBuilder;
+import io.fednas.dl4j.Dl4jBackend;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -57,9 +57,9 @@ class FedAvgEngineTest {
 
   @Test
   void aRoundRunsOneTaskPerCoreAndAveragesTheClientsByTheirSampleShares() {
-    ModelState w0 = new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector());
+    ModelState w0 = new ModelState(arch, new Dl4jBackend().initialWeights(arch, 1));
     TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
-    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, 0)) {
+    try (FedAvgEngine engine = new FedAvgEngine(sc, new Dl4jBackend(), cfg.data(), plan, 2, 0)) {
       int[] sampled = {4, 17, 33};
       stageTasks.clear();
       RoundUpdate update = engine.trainRound(1, w0, sampled, training);
@@ -103,10 +103,10 @@ class FedAvgEngineTest {
   void candidatesTrainedSideBySideInOneStageEqualEachTrainedAlone() {
     Architecture narrow = arch.withWidth(4, 100);
     Map<Integer, ModelState> models = Map.of(
-        0, new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector()),
-        1, new ModelState(narrow, NetworkBuilder.build(narrow, 2, 0.05, 0).params().toFloatVector()));
+        0, new ModelState(arch, new Dl4jBackend().initialWeights(arch, 1)),
+        1, new ModelState(narrow, new Dl4jBackend().initialWeights(narrow, 2)));
     TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
-    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, 0)) {
+    try (FedAvgEngine engine = new FedAvgEngine(sc, new Dl4jBackend(), cfg.data(), plan, 2, 0)) {
       int[] sampled = {2, 5, 9, 30};
       int[] modelOf = {0, 1, 0, 1};
       stageTasks.clear();
@@ -126,7 +126,7 @@ class FedAvgEngineTest {
 
   @Test
   void howClientsArePackedIntoTasksChangesNoBitOfTheResult() {
-    ModelState w0 = new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector());
+    ModelState w0 = new ModelState(arch, new Dl4jBackend().initialWeights(arch, 1));
     TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
     int[] sampled = {3, 8, 11, 20, 27};
     float[] reference = null;
@@ -134,7 +134,7 @@ class FedAvgEngineTest {
     // {tasks, most tasks merged on the driver}: beyond that limit partial sums go through treeReduce
     for (int[] run : new int[][] {{5, 32}, {1, 32}, {2, 32}, {3, 32}, {3, 2}, {5, 1}}) {
       int tasks = run[0];
-      try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, tasks, run[1])) {
+      try (FedAvgEngine engine = new FedAvgEngine(sc, new Dl4jBackend(), cfg.data(), plan, 2, tasks, run[1])) {
         stageTasks.clear();
         stageNames.clear();
         RoundUpdate update = engine.trainRound(2, w0, sampled, training);
@@ -183,10 +183,10 @@ class FedAvgEngineTest {
 
   @Test
   void updatesBeyondTheNormBoundAreRejectedWhereTheyAreComputedAndTheRestAveraged() {
-    ModelState w0 = new ModelState(arch, NetworkBuilder.build(arch, 1, 0.05, 0).params().toFloatVector());
+    ModelState w0 = new ModelState(arch, new Dl4jBackend().initialWeights(arch, 1));
     TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
     int[] sampled = {4, 17, 33, 36};
-    try (FedAvgEngine engine = new FedAvgEngine(sc, cfg.data(), plan, 2, 0)) {
+    try (FedAvgEngine engine = new FedAvgEngine(sc, new Dl4jBackend(), cfg.data(), plan, 2, 0)) {
       double[] norms = new double[sampled.length];
       float[][] alone = new float[sampled.length][];
       for (int k = 0; k < sampled.length; k++) {

@@ -74,7 +74,7 @@ class FleetTest {
       int[] s = f.sample(round, CLIENTS, 10);
       for (Fleet.ClientOutcome o : play(f, round, s, 10).clients()) {
         total++;
-        if (ClientFailure.DROPPED.equals(o.failure())) {
+        if (ClientFailure.Kind.DROPPED.equals(o.failure())) {
           dropped++;
           assertTrue(o.completedFraction() >= 0 && o.completedFraction() < 1);
           assertEquals(0, o.bytesUp(), "a dropped client uploads nothing");
@@ -96,7 +96,7 @@ class FleetTest {
       assertEquals(1, missed.size(), "round " + round);
       Fleet.ClientOutcome slowest = r.clients().stream().max((a, b) -> Double.compare(a.seconds(), b.seconds())).get();
       assertEquals(slowest.client(), missed.get(0).client());
-      assertEquals(ClientFailure.MISSED_DEADLINE, slowest.failure());
+      assertEquals(ClientFailure.Kind.MISSED_DEADLINE, slowest.failure());
       assertTrue(slowest.completedFraction() >= 0 && slowest.completedFraction() <= 1);
       assertTrue(r.seconds() < slowest.seconds(), "the round ends at the deadline");
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fednas.cost.ResourceMetric;
 import io.fednas.model.Architecture;
 import io.fednas.model.Architectures;
-import io.fednas.model.NetworkBuilder;
+import io.fednas.dl4j.Dl4jBackend;
 import io.fednas.model.ResourceCounter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,7 @@ class CandidateGeneratorTest {
   void eachCandidateIsTheWidestNarrowingThatMeetsTheTarget() {
     CandidateGenerator g = new CandidateGenerator(flops, List.of(), 2);
     double target = 0.9 * flops.of(lenet);
-    float[] w = NetworkBuilder.build(lenet, 1, 0.1, 0).params().toFloatVector();
+    float[] w = new Dl4jBackend().initialWeights(lenet, 1);
     List<Candidate> cs = g.generate(lenet, w, target);
     assertEquals(3, cs.size()); // conv 0, conv 2, dense 4
     for (Candidate c : cs) {

@@ -1,0 +1,120 @@
+package io.fednas.app;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fednas.checkpoint.CheckpointFile;
+import io.fednas.checkpoint.RunState;
+import io.fednas.checkpoint.RunState.Phase;
+import io.fednas.config.FedNasConfig;
+import io.fednas.cost.CostLedger;
+import io.fednas.data.Seeds;
+import io.fednas.federated.FedAvgEngine;
+import io.fednas.federated.FedAvgLoop;
+import io.fednas.federated.ModelState;
+import io.fednas.federated.RoundMetrics;
+import io.fednas.federated.RoundRunner;
+import io.fednas.model.Architecture;
+import io.fednas.model.NetworkBackend;
+import io.fednas.model.ResourceCounter;
+import io.fednas.report.PartitionSummary;
+import io.fednas.report.Progress;
+import io.fednas.report.RunDirectory;
+import io.fednas.search.SearchLoop;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One run from a validated config to a complete run directory: the set-up (so bad input fails
+ * before Spark starts), the run directory (new, or the one to resume), Spark, the phases, and the
+ * outputs. A failure once the directory exists leaves summary.json with status "failed".
+ */
+final class JobRun {
+  private final FedNasConfig cfg;
+  private final PrintStream out;
+  private final NetworkBackend backend;
+
+  JobRun(FedNasConfig cfg, PrintStream out, NetworkBackend backend) {
+    this.cfg = cfg;
+    this.out = out;
+    this.backend = backend;
+  }
+
+  /**
+   * Runs to completion; returns the run directory. {@code resume}: continue the run in
+   * {@code outputDir} from its checkpoint.
+   */
+  Path run(Path outputDir, boolean resume) {
+    long start = System.nanoTime();
+    RunSetup setup = RunSetup.prepare(cfg, backend);
+    Architecture arch = setup.arch();
+    RunDirectory dir;
+    RunState state;
+    if (resume) {
+      dir = RunDirectory.existing(outputDir);
+      if (PreviousRun.completed(outputDir)) {
+        out.println("run " + outputDir + " has already completed; nothing to resume");
+        return outputDir;
+      }
+      state = CheckpointFile.read(outputDir);
+      state.requireSameConfig(cfg.render(), outputDir);
+    } else {
+      dir = RunDirectory.prepare(outputDir, cfg.overwrite());
+      Phase first = !setup.searching() ? Phase.FEDAVG : setup.loadedBase() != null ? Phase.SEARCH : Phase.BASE;
+      ModelState model = setup.loadedBase() != null ? setup.loadedBase()
+          : new ModelState(arch, backend.initialWeights(arch, Seeds.derive(cfg.seed(), Seeds.INIT)));
+      state = RunState.start(cfg.render(), first, model, setup.plan().clients());
+    }
+    Progress progress = new Progress(out, setup.searching() ? 0 : cfg.federated().rounds());
+    progress.line("run directory: " + dir.root());
+    if (resume) {
+      progress.line("resuming from the checkpoint after round " + state.lastRound() + " (" + state.phase().label() + ")");
+    }
+    progress.line(String.format("%s: %d training / %d test samples, %d clients (%s), %d per round; %s, %,d parameters, %,d forward FLOPs",
+        setup.data().name(), setup.data().train().size(), setup.data().test().size(), setup.plan().clients(),
+        cfg.data().partition(), cfg.federated().clientsPerRound(), arch.name(), ResourceCounter.params(arch),
+        ResourceCounter.forwardFlops(arch)));
+    progress.line(setup.fleet().describe());
+    if (!resume) {
+      dir.writeString("config.conf", cfg.render());
+      dir.writeString("architecture.json", arch.toJson());
+      dir.writeString("partition.csv", PartitionSummary.csv(setup.plan(), setup.data().train()));
+    }
+    RunOutputs outputs = new RunOutputs(cfg, dir, backend);
+    SparkSession spark = null;
+    try {
+      spark = SparkSessions.start(cfg);
+      JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      progress.line("spark: " + sc.master() + ", default parallelism " + sc.defaultParallelism());
+      CostLedger ledger = CostLedger.of(state.ledger());
+      RunPhases phases;
+      RunState done;
+      try (FedAvgEngine engine = new FedAvgEngine(sc, backend, cfg.data(), setup.plan(), cfg.eval().testPartitions(),
+          cfg.tasksPerStage())) {
+        RoundRunner rounds = new RoundRunner(engine, setup.fleet(), cfg.faults(), cfg.federated().clients(),
+            cfg.federated().clientsPerRound(), ledger);
+        rounds.restore(state.rounds());
+        FedAvgLoop fedavg = new FedAvgLoop(engine, rounds, ledger, cfg.federated(), cfg.eval(), cfg.seed());
+        SearchLoop search = setup.searching() ? new SearchLoop(cfg.name(), rounds, cfg.federated(), cfg.eval(),
+            setup.policies(), cfg.seed(), ledger, progress) : null;
+        phases = new RunPhases(cfg, setup, state, rounds, ledger, fedavg, search, progress, dir, start);
+        done = phases.run(resume);
+      }
+      ObjectNode summary = outputs.complete(done, ledger, done.rounds().failures(), setup, phases.checkpoints(), resume,
+          spark, Provenance.of(cfg.source(), sc));
+      outputs.finish(summary, progress);
+      RoundMetrics last = done.metrics().get(done.metrics().size() - 1);
+      progress.line(String.format("done: test accuracy %s after %d rounds in %s%s; results in %s",
+          Progress.pct(last.testAccuracy()).trim(), last.round(), Progress.duration(summary.get("wall_seconds").asDouble()),
+          done.reachedTarget() ? " (target reached)" : "", dir.root()));
+      return dir.root();
+    } catch (Exception e) { // Spark throws its checked SparkException undeclared
+      outputs.failed(e, (System.nanoTime() - start) / 1e9);
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+    } finally {
+      if (spark != null) {
+        spark.stop();
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.fednas.app;
+
+import io.fednas.FedNasException;
+import io.fednas.data.Dataset;
+import io.fednas.federated.ModelState;
+import io.fednas.model.Architecture;
+import io.fednas.model.NetworkBackend;
+import io.fednas.model.ResourceCounter;
+import io.fednas.report.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A completed run's final model (model_architecture.json and model.zip), as the base model of a
+ * search that does not train its own (search.baseModel). Checked against the dataset before any
+ * training.
+ */
+final class PreviousRun {
+  static final String ARCHITECTURE_FILE = "model_architecture.json";
+
+  private PreviousRun() {}
+
+  /** Whether the run in {@code runDir} finished: its summary.json says status completed. */
+  static boolean completed(Path runDir) {
+    try {
+      return "completed".equals(Json.MAPPER.readTree(runDir.resolve("summary.json").toFile()).path("status").asText());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static ModelState baseModel(NetworkBackend backend, String runDir, Dataset data) {
+    Path root = Path.of(runDir);
+    Path archFile = root.resolve(ARCHITECTURE_FILE);
+    Path model = root.resolve("model.zip");
+    if (!Files.isRegularFile(archFile) || !Files.isRegularFile(model)) {
+      throw new FedNasException("search.baseModel = " + runDir + ": not a completed run directory (needs "
+          + ARCHITECTURE_FILE + " and model.zip)");
+    }
+    Architecture arch;
+    float[] weights;
+    try {
+      arch = Architecture.fromJson(Files.readString(archFile));
+      weights = backend.load(model);
+    } catch (IOException | RuntimeException e) {
+      throw new FedNasException("search.baseModel = " + runDir + ": cannot read its model: " + e.getMessage());
+    }
+    if (arch.channels() != data.train().channels() || arch.height() != data.train().height()
+        || arch.width() != data.train().width() || arch.numClasses() != data.numClasses()) {
+      throw new FedNasException(String.format("search.baseModel = %s: its model takes %dx%dx%d inputs and %d classes, "
+              + "but %s has %dx%dx%d and %d", runDir, arch.channels(), arch.height(), arch.width(), arch.numClasses(),
+          data.name(), data.train().channels(), data.train().height(), data.train().width(), data.numClasses()));
+    }
+    if (weights.length != ResourceCounter.params(arch)) {
+      throw new FedNasException("search.baseModel = " + runDir + ": model.zip holds " + weights.length
+          + " parameters but " + ARCHITECTURE_FILE + " describes " + ResourceCounter.params(arch));
+    }
+    return new ModelState(arch, weights);
+  }
+}

@@ -1,0 +1,163 @@
+package io.fednas.app;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fednas.checkpoint.CheckpointFile;
+import io.fednas.checkpoint.Checkpoints;
+import io.fednas.checkpoint.RunState;
+import io.fednas.config.FedNasConfig;
+import io.fednas.cost.CostLedger;
+import io.fednas.federated.RoundMetrics;
+import io.fednas.fleet.ClientFailure;
+import io.fednas.model.Architecture;
+import io.fednas.model.NetworkBackend;
+import io.fednas.model.ResourceCounter;
+import io.fednas.report.CsvToParquet;
+import io.fednas.report.FailureTable;
+import io.fednas.report.HtmlReport;
+import io.fednas.report.Json;
+import io.fednas.report.MetricsTable;
+import io.fednas.report.Progress;
+import io.fednas.report.RunDirectory;
+import io.fednas.report.SearchTable;
+import io.fednas.search.SearchLoop;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * What a finished run leaves in its directory: the model and its architecture, the client-cost,
+ * failure, search and tournament tables (CSV and Parquet), summary.json (last: its presence says the
+ * run completed) and report.html; then the checkpoint goes, as nothing is left to resume.
+ */
+final class RunOutputs {
+  private final FedNasConfig cfg;
+  private final RunDirectory dir;
+  private final NetworkBackend backend;
+
+  RunOutputs(FedNasConfig cfg, RunDirectory dir, NetworkBackend backend) {
+    this.cfg = cfg;
+    this.dir = dir;
+    this.backend = backend;
+  }
+
+  /** {@code base}: the architecture the search started from. Returns the summary written. */
+  ObjectNode complete(RunState state, CostLedger ledger, List<ClientFailure> failures, RunSetup setup,
+      Checkpoints checkpoints, boolean resumed, SparkSession spark, Provenance provenance) throws IOException {
+    Architecture finalArch = state.model().arch();
+    SearchLoop.Result searched = state.searched();
+    saveModel(finalArch, state.model().weights(), dir.resolve("model.zip"));
+    dir.writeString(PreviousRun.ARCHITECTURE_FILE, finalArch.toJson());
+    dir.writeString("client_cost.csv", clientCostCsv(ledger));
+    dir.writeString("failures.csv", FailureTable.csv(failures));
+    if (searched != null) {
+      dir.writeString("search.csv", SearchTable.csv(searched.curve()));
+      dir.writeString("tournament.csv", SearchTable.tournamentCsv(searched.tournament()));
+    }
+    new MetricsTable(state.metrics()).writeParquet(spark, dir.resolve("rounds.parquet"));
+    for (String table : searched != null ? List.of("partition", "client_cost", "failures", "search", "tournament")
+        : List.of("partition", "client_cost", "failures")) {
+      CsvToParquet.convert(spark, dir, table);
+    }
+    double wall = checkpoints.wallSeconds();
+    RoundMetrics last = state.metrics().get(state.metrics().size() - 1);
+    ObjectNode summary = summary(finalArch, last, state.reachedTarget(), ledger, wall, provenance);
+    if (searched != null) {
+      SearchTable.addToSummary(summary, searched, setup.arch(), setup.policies().metric());
+    }
+    ObjectNode cp = summary.putObject("checkpoints");
+    cp.put("writes", checkpoints.writes());
+    cp.put("write_seconds", checkpoints.writeSeconds());
+    cp.put("resumed", resumed);
+    return summary;
+  }
+
+  /** report.html, then summary.json, then the checkpoint goes. */
+  void finish(ObjectNode summary, Progress progress) throws IOException {
+    try {
+      HtmlReport.write(dir, summary);
+    } catch (IOException | RuntimeException e) { // the run's results stand without their report
+      progress.line("warning: report.html not written: " + e);
+    }
+    dir.writeString("summary.json", Json.MAPPER.writeValueAsString(summary));
+    CheckpointFile.delete(dir.root()); // the results are complete: nothing is left to resume
+  }
+
+  /** summary.json of a run that failed: its status, the error and the wall time. */
+  void failed(Exception e, double wallSeconds) {
+    try {
+      ObjectNode s = Json.MAPPER.createObjectNode();
+      s.put("status", "failed");
+      s.put("mode", cfg.mode().key());
+      s.put("name", cfg.name());
+      io.fednas.FedNasException cause = FedNasJob.userError(e);
+      s.put("error", String.valueOf(cause != null ? cause.getMessage() : e.getMessage()));
+      s.put("wall_seconds", wallSeconds);
+      dir.writeString("summary.json", Json.MAPPER.writeValueAsString(s));
+    } catch (RuntimeException | IOException ignored) {
+      // the original failure is what matters
+    }
+  }
+
+  private ObjectNode summary(Architecture arch, RoundMetrics last, boolean reachedTarget, CostLedger ledger,
+      double wall, Provenance provenance) {
+    ObjectNode s = Json.MAPPER.createObjectNode();
+    s.put("status", "completed");
+    s.put("mode", cfg.mode().key());
+    s.put("name", cfg.name());
+    s.put("seed", cfg.seed());
+    s.put("dataset", cfg.data().name());
+    s.put("test_accuracy", last.testAccuracy());
+    s.put("test_loss", last.testLoss());
+    s.put("validation_accuracy", Double.isNaN(last.validationAccuracy()) ? null : last.validationAccuracy());
+    s.put("rounds", last.round()); // round numbers run on through every phase of a search
+    s.put("reached_target", reachedTarget);
+    s.put("wall_seconds", wall);
+    CostLedger.Totals t = ledger.totals();
+    ObjectNode cost = s.putObject("client_cost");
+    cost.put("train_flops", t.trainFlops());
+    cost.put("bytes_down", t.bytesDown());
+    cost.put("bytes_up", t.bytesUp());
+    cost.put("client_trainings", t.clientTrainings());
+    long failed = 0;
+    for (int c = 0; c < ledger.clients(); c++) {
+      failed += ledger.failures(c);
+    }
+    cost.put("failed_trainings", failed);
+    ObjectNode model = s.putObject("final_model");
+    model.put("arch", arch.name());
+    model.put("params", ResourceCounter.params(arch));
+    model.put("flops", ResourceCounter.forwardFlops(arch));
+    model.put("path", dir.resolve("model.zip").toString());
+    // the old generation's peak: what survived collections (young-generation garbage says nothing of the
+    // heap a run needs); in local mode the executors share this heap
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP && pool.getName().matches(".*(Old|Tenured).*")
+          && pool.getPeakUsage() != null) {
+        s.put("driver_old_gen_peak_bytes", pool.getPeakUsage().getUsed());
+      }
+    }
+    provenance.addTo(s);
+    return s;
+  }
+
+  private static String clientCostCsv(CostLedger ledger) {
+    StringBuilder sb = new StringBuilder("client,client_trainings,failed_trainings,train_flops,bytes_down,bytes_up\n");
+    for (int c = 0; c < ledger.clients(); c++) {
+      sb.append(c).append(',').append(ledger.trainings(c)).append(',').append(ledger.failures(c)).append(',')
+          .append(ledger.trainFlops(c)).append(',')
+          .append(ledger.bytesDown(c)).append(',').append(ledger.bytesUp(c)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** The model file, written under a temporary name and renamed into place. */
+  private void saveModel(Architecture arch, float[] weights, Path target) throws IOException {
+    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+    backend.save(arch, weights, tmp);
+    RunDirectory.moveIntoPlace(tmp, target);
+  }
+}

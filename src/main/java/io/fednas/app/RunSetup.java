@@ -1,0 +1,62 @@
+package io.fednas.app;
+
+import io.fednas.FedNasException;
+import io.fednas.config.FedNasConfig;
+import io.fednas.cost.DeviceProfile;
+import io.fednas.cost.ResourceMetric;
+import io.fednas.data.ClientPlan;
+import io.fednas.data.Dataset;
+import io.fednas.federated.DatasetCache;
+import io.fednas.federated.ModelState;
+import io.fednas.fleet.Fleet;
+import io.fednas.model.Architecture;
+import io.fednas.model.Architectures;
+import io.fednas.model.NetworkBackend;
+import io.fednas.search.SearchPolicies;
+import java.nio.file.Path;
+
+/**
+ * Everything a run derives from its config before Spark starts, so that bad input fails first:
+ * the data and its partition into clients, the architecture (or a previous run's model to search
+ * from), the simulated fleet, and for a search its policies with a budget checked to be reachable.
+ *
+ * @param loadedBase a previous run's model to search from (search.baseModel), or null
+ * @param policies the search's policies, or null for FedAvg
+ */
+record RunSetup(FedNasConfig cfg, Dataset data, Architecture arch, ClientPlan plan, ModelState loadedBase, Fleet fleet,
+    SearchPolicies policies) {
+
+  static RunSetup prepare(FedNasConfig cfg, NetworkBackend backend) {
+    Dataset data = DatasetCache.get(cfg.data());
+    Architecture arch = Architectures.byName(cfg.arch(), data.train().channels(), data.train().height(),
+        data.train().width(), data.numClasses());
+    ClientPlan plan = ClientPlan.build(data.train(), cfg.data(), cfg.federated().clients(), cfg.seed());
+    boolean searching = cfg.mode().searches();
+    ModelState loadedBase = searching && !cfg.search().baseModel().isEmpty()
+        ? PreviousRun.baseModel(backend, cfg.search().baseModel(), data) : null;
+    if (loadedBase != null) {
+      arch = loadedBase.arch();
+    }
+    Path devicesDir = Path.of(cfg.search().devicesDir());
+    DeviceProfile device = searching ? DeviceProfile.load(devicesDir, cfg.search().device()) : null;
+    int[] trainSizes = new int[plan.clients()];
+    for (int c = 0; c < trainSizes.length; c++) {
+      trainSizes[c] = plan.train()[c].length;
+    }
+    Fleet fleet = Fleet.of(cfg.simulation(), device, devicesDir, cfg.seed(), trainSizes, cfg.federated().localEpochs());
+    SearchPolicies policies = null;
+    if (searching) {
+      if (cfg.data().validationFraction() == 0) {
+        throw new FedNasException("mode " + cfg.mode().key() + " chooses candidates on validation data: "
+            + "data.validationFraction must be > 0");
+      }
+      policies = SearchPolicies.of(cfg.search(), ResourceMetric.of(cfg.search().metric(), device));
+      policies.checkedBudget(arch);
+    }
+    return new RunSetup(cfg, data, arch, plan, loadedBase, fleet, policies);
+  }
+
+  boolean searching() {
+    return policies != null;
+  }
+}

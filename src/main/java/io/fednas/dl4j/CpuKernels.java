@@ -1,0 +1,107 @@
+package io.fednas.dl4j;
+
+import java.lang.reflect.Field;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.layers.AbstractLayer;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Puts the project's CPU kernels into a built network's layers: {@link OneDnnConvolution} for
+ * convolutions where the native library has oneDNN and {@link Im2colConvolution} for the others
+ * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
+ * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
+ * ReluBackprop} for ReLU.
+ * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
+ *
+ * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
+ * classes: the ReLU goes into a copy of the layer's configuration that only the layer holds.
+ */
+final class CpuKernels {
+  private static final Field CONVOLUTION_HELPER = helperField(ConvolutionLayer.class);
+  private static final Field POOLING_HELPER = helperField(SubsamplingLayer.class);
+  private static final Field LAYER_MAP = field(MultiLayerNetwork.class, "layerMap");
+
+  private CpuKernels() {}
+
+  /**
+   * On the network's first layer the convolution helper does not compute the gradient with respect
+   * to the network's input: fit() discards it (MultiLayerNetwork.calcBackpropGradients sets it to
+   * null), and it would cost that layer's largest GEMM and its col2im. So a network built here
+   * returns zeros, not input gradients, from backpropGradient: nothing in the job asks for them.
+   */
+  static void install(MultiLayerNetwork net) {
+    install(net, OneDnnConvolution.available());
+  }
+
+  /** As {@link #install(MultiLayerNetwork)}, with oneDNN's convolutions or without (the tests compare both). */
+  static void install(MultiLayerNetwork net, boolean oneDnn) {
+    if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
+      return;
+    }
+    Layer[] layers = net.getLayers();
+    for (Layer layer : layers) {
+      if (layer.getClass() == ConvolutionLayer.class) {
+        boolean first = layer == layers[0];
+        set(CONVOLUTION_HELPER, layer, oneDnn && !first ? new OneDnnConvolution() : new Im2colConvolution(!first));
+      } else if (layer.getClass() == SubsamplingLayer.class) {
+        layer = replaceWithMaxPoolLayer(net, layer);
+        set(POOLING_HELPER, layer, new MaxPoolBackprop());
+      }
+      if (layer.conf().getLayer() instanceof BaseLayer conf && new ActivationReLU().equals(conf.getActivationFn())
+          && layer instanceof AbstractLayer<?> owner) {
+        NeuralNetConfiguration own = layer.conf().clone();
+        ((BaseLayer) own.getLayer()).setActivationFn(new ReluBackprop());
+        owner.setConf(own);
+      }
+    }
+  }
+
+  /** The layer as a {@link MaxPoolLayer}, set up as DL4J's configuration sets up the layers it builds, in the network's place. */
+  private static Layer replaceWithMaxPoolLayer(MultiLayerNetwork net, Layer old) {
+    MaxPoolLayer layer = new MaxPoolLayer(old.conf(), net.getLayerWiseConfigurations().getDataType());
+    layer.setListeners(old.getListeners());
+    layer.setIndex(old.getIndex());
+    layer.setParamTable(old.paramTable());
+    net.getLayers()[old.getIndex()] = layer;
+    layerMap(net).replace(old.conf().getLayer().getLayerName(), old, layer);
+    return layer;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Layer> layerMap(MultiLayerNetwork net) {
+    try {
+      return (Map<String, Layer>) LAYER_MAP.get(net);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Field helperField(Class<?> layerClass) {
+    return field(layerClass, "helper");
+  }
+
+  private static Field field(Class<?> owner, String name) {
+    try {
+      Field f = owner.getDeclaredField(name);
+      f.setAccessible(true);
+      return f;
+    } catch (NoSuchFieldException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static void set(Field field, Layer layer, Object helper) {
+    try {
+      field.set(layer, helper);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

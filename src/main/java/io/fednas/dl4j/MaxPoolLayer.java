@@ -1,0 +1,61 @@
+package io.fednas.dl4j;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * DL4J's subsampling layer whose max pooling runs libnd4j's own {@code maxpool2d} loop, not the
+ * oneDNN helper that the {@code -onednn} native build puts in front of it.
+ *
+ * <p>Why: one thread, batch 64, oneDNN's max pooling took 18.5 ms on the McMahan CNN's first
+ * pooling input (32 x 28 x 28) where libnd4j's loop takes 2.4-4.4 ms, and 8.9 against 1.1 ms on
+ * LeNet's (docs/BENCHMARKS.md); DL4J M2.1 asks no helper for the forward pass. libnd4j switches its
+ * helpers off per op context, so the convolutions keep oneDNN. The code is DL4J's own forward pass
+ * (same arguments, same output shape and workspace) with that one difference, so results are the
+ * plain build's bit for bit. Other pooling types go to DL4J unchanged.
+ */
+final class MaxPoolLayer extends SubsamplingLayer {
+
+  MaxPoolLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    org.deeplearning4j.nn.conf.layers.SubsamplingLayer c = layerConf();
+    if (c.getPoolingType() != PoolingType.MAX || input == null || input.rank() != 4) {
+      return super.activate(training, workspaceMgr); // DL4J's checks and messages
+    }
+    INDArray in = input.castTo(dataType);
+    int[] k = c.getKernelSize();
+    int[] s = c.getStride();
+    int[] p = c.getPadding();
+    int[] d = c.getDilation();
+    int[] args = {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], convolutionMode == ConvolutionMode.Same ? 1 : 0, 0,
+        c.getCnn2dDataFormat() == CNN2DFormat.NCHW ? 0 : 1};
+    DynamicCustomOp op = DynamicCustomOp.builder("maxpool2d").addInputs(in).addIntegerArguments(args).build();
+    INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, in.dataType(),
+        op.calculateOutputShape().get(0).getShape(), 'c');
+    try (OpContext ctx = Nd4j.getExecutioner().buildContext()) {
+      ctx.allowHelpers(false);
+      ctx.setIArguments(Arrays.stream(args).asLongStream().toArray());
+      ctx.setInputArrays(in);
+      ctx.setOutputArrays(out);
+      Nd4j.exec(op, ctx);
+    } catch (Exception e) {
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+    return out;
+  }
+}

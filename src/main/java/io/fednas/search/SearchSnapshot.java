@@ -1,0 +1,32 @@
+package io.fednas.search;
+
+import io.fednas.federated.ModelState;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A search at a round boundary, as values: everything it has done and has yet to do. What a
+ * checkpoint keeps of it; {@link SearchLoop.State#of} continues from it exactly.
+ *
+ * @param round the last round done
+ * @param iteration the iteration in progress, or the next one
+ * @param inProgress the iteration's short-term fine-tuning, or null between iterations
+ */
+public record SearchSnapshot(int firstRound, int round, double r0, double budget, double deviceSeconds,
+    int candidatesTrained, int candidatesDropped, long validationBytes, List<TournamentRecord> tournament,
+    List<IterationRecord> curve, int iteration, ModelState current, double currentAccuracy,
+    RoundSchedule.Decision schedule, int roundsSoFar, IterationSnapshot inProgress, boolean finished) {
+
+  /**
+   * An iteration's short-term fine-tuning in progress.
+   *
+   * @param live the candidates not dropped, with their weights now
+   * @param scores every candidate's last score, dropped ones too
+   * @param done short-term rounds of finished rungs
+   * @param step rounds done in the current rung
+   * @param over whether the tournament ended it early
+   */
+  public record IterationSnapshot(List<Candidate> candidates, double target, int shortTermRounds, int startRound,
+      Map<Integer, ModelState> live, Map<Integer, Double> scores, List<Integer> dropped, int done, int step,
+      boolean over) {}
+}

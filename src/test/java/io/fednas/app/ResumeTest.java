@@ -1,0 +1,156 @@
+package io.fednas.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fednas.checkpoint.CheckpointFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A FedNAS search whose driver JVM is killed (SIGKILL, no chance to clean up) at random rounds and
+ * resumed with --resume ends exactly as the same search run without interruption.
+ */
+class ResumeTest {
+  @TempDir Path tmp;
+
+  /** A small search with every phase: 2 base rounds, 2 iterations of short-term rounds, 2 long-term rounds. */
+  private static final List<String> SEARCH = List.of("mode=fednas", "data.maxTrainSamples=4000",
+      "federated.clientsPerRound=6", "search.baseRounds=2", "search.longTermRounds=2", "search.budgetRatio=0.6",
+      "search.initialReduction=0.2", "eval.validationClients=10");
+
+  @Test
+  void aSearchKilledAtRandomRoundsAndResumedEqualsTheUninterruptedOne() throws Exception {
+    JobRuns.Outcome whole = JobRuns.run(tmp.resolve("whole"), SEARCH);
+    assertEquals(0, whole.exitCode(), whole.err());
+    int rounds = whole.summary().path("rounds").asInt();
+    assertTrue(rounds >= 5, "rounds: " + rounds);
+    assertFalse(Files.exists(whole.dir().resolve(CheckpointFile.NAME)), "a completed run keeps no checkpoint");
+
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    int first = 1 + random.nextInt(rounds - 1); // kill after round 1 .. rounds-1
+    int second;
+    do {
+      second = 1 + random.nextInt(rounds - 1);
+    } while (second == first && rounds > 2);
+    System.out.printf("ResumeTest: kill seed %d, kill points: after round %d and after round %d of %d%n", seed, first,
+        second, rounds);
+    for (int killAfter : List.of(first, second)) {
+      Path dir = tmp.resolve("killed-" + killAfter);
+      String killedAt = runAndKill(dir, killAfter);
+      assertTrue(CheckpointFile.exists(dir), "no checkpoint after the kill (" + killedAt + ")");
+      List<String> args = new ArrayList<>(SEARCH);
+      args.add("--resume");
+      args.add(dir.toString());
+      JobRuns.Outcome resumed = JobRuns.run(dir, args);
+      assertEquals(0, resumed.exitCode(), killedAt + "\n" + resumed.out() + resumed.err());
+      assertTrue(resumed.out().contains("resuming from the checkpoint after round"), resumed.out());
+      assertSameResults(whole, resumed, killedAt);
+      assertFalse(CheckpointFile.exists(dir), "the completed run keeps no checkpoint");
+      JobRuns.Outcome again = JobRuns.run(dir, args); // a scheduler retrying a run that completed: nothing to do
+      assertEquals(0, again.exitCode(), again.err());
+      assertTrue(again.out().contains("has already completed; nothing to resume"), again.out());
+      assertSameResults(whole, again, killedAt + ", resumed twice");
+    }
+  }
+
+  @Test
+  void resumeRefusesWhatItCannotContinueBeforeAnyTraining() throws Exception {
+    Path missing = tmp.resolve("nowhere");
+    JobRuns.Outcome noDir = JobRuns.run(missing, List.of("--resume", missing.toString()));
+    assertEquals(2, noDir.exitCode());
+    assertTrue(noDir.err().contains("--resume " + missing + ": no such run directory"), noDir.err());
+
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    JobRuns.Outcome noCheckpoint = JobRuns.run(empty, List.of("--resume", empty.toString()));
+    assertEquals(2, noCheckpoint.exitCode());
+    assertTrue(noCheckpoint.err().contains("no checkpoint to resume from: " + empty.resolve("checkpoint.bin")),
+        noCheckpoint.err());
+
+    Path damaged = Files.createDirectories(tmp.resolve("damaged"));
+    Files.write(damaged.resolve("checkpoint.bin"), new byte[] {1, 2, 3, 4, 5});
+    JobRuns.Outcome unreadable = JobRuns.run(damaged, List.of("--resume", damaged.toString()));
+    assertEquals(2, unreadable.exitCode());
+    assertTrue(unreadable.err().contains("the checkpoint " + damaged.resolve("checkpoint.bin") + " cannot be read"),
+        unreadable.err());
+
+    // a real checkpoint (the run stops itself after round 1: every update rejected), resumed with other settings
+    Path stopped = tmp.resolve("stopped");
+    JobRuns.Outcome failed = JobRuns.run(stopped, List.of("faults.maxUpdateNorm=1e-9", "faults.maxFailedRounds=1"));
+    assertEquals(2, failed.exitCode(), failed.err());
+    assertTrue(CheckpointFile.exists(stopped), "the last good state is kept for a resume");
+    JobRuns.Outcome other = JobRuns.run(stopped, List.of("--resume", stopped.toString(), "federated.learningRate=0.01",
+        "spark.tasksPerStage=1"));
+    assertEquals(2, other.exitCode());
+    assertTrue(other.err().contains("cannot resume " + stopped + " with a different config: "), other.err());
+    assertTrue(other.err().contains("federated.learningRate (run: 0.05, now: 0.01)"), other.err());
+    assertTrue(other.err().contains("faults.maxUpdateNorm (run: 1e-9, now: 0)"), other.err());
+    assertFalse(other.err().contains("spark."), "where and in how many tasks a run computes may change: " + other.err());
+  }
+
+  /** Starts the job in its own JVM, SIGKILLs it once round {@code round} has been reported, returns where it was. */
+  private String runAndKill(Path dir, int round) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("submit-scripts/run-local.sh", "conf/quickstart.conf"));
+    cmd.addAll(JobRuns.SMALL);
+    cmd.addAll(SEARCH);
+    cmd.add("output.dir=" + dir);
+    Path log = tmp.resolve("killed-" + round + ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("FEDNAS_CLASSPATH", StandaloneCluster.classpathWithoutTestClasses());
+    pb.environment().put("FEDNAS_DRIVER_MEMORY", "3g");
+    Process p = pb.start();
+    Pattern done = Pattern.compile("(?m)^round\\s+" + round + "\\b");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    try {
+      while (!done.matcher(Files.readString(log, StandardCharsets.UTF_8)).find()) {
+        assertTrue(p.isAlive(), "the job ended before round " + round + ":\n" + Files.readString(log));
+        assertTrue(System.nanoTime() < deadline, "round " + round + " not reached in 4 minutes");
+        Thread.sleep(50);
+      }
+    } finally {
+      p.destroyForcibly(); // SIGKILL: run-local.sh exec'd the JVM, so this is the driver itself
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+    assertFalse(Files.exists(dir.resolve("summary.json")), "killed before it could finish");
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    return "killed after: " + out.substring(Math.max(0, out.lastIndexOf("\nround"))).trim().lines().findFirst().orElse("");
+  }
+
+  private static void assertSameResults(JobRuns.Outcome whole, JobRuns.Outcome resumed, String where) throws Exception {
+    assertArrayEquals(JobRuns.modelWeights(whole.dir()), JobRuns.modelWeights(resumed.dir()), where);
+    assertEquals(JobRuns.metricsWithoutTimes(whole.dir()), JobRuns.metricsWithoutTimes(resumed.dir()), where);
+    for (String table : List.of("search.csv", "tournament.csv", "client_cost.csv", "failures.csv")) {
+      assertEquals(Files.readString(whole.dir().resolve(table)), Files.readString(resumed.dir().resolve(table)),
+          where + ": " + table);
+    }
+    assertEquals(withoutTimes(whole.summary()), withoutTimes(resumed.summary()), where + ": summary.json");
+  }
+
+  /** summary.json without what differs between any two runs: wall times, paths, the config file. */
+  private static JsonNode withoutTimes(JsonNode summary) {
+    ObjectNode s = summary.deepCopy();
+    s.remove("wall_seconds");
+    ((ObjectNode) s.path("final_model")).remove("path");
+    s.remove("provenance");
+    s.remove("checkpoints"); // how many this attempt wrote, and whether it resumed
+    s.remove("driver_old_gen_peak_bytes");
+    if (s.has("search")) {
+      ObjectNode search = (ObjectNode) s.get("search");
+      search.remove("wall_seconds");
+    }
+    return s;
+  }
+}

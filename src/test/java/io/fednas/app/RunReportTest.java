@@ -1,0 +1,141 @@
+package io.fednas.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What people look at after a run, checked on a real small FedNAS search: report.html in headless
+ * Chromium, the chart PNGs, the Zeppelin note's SQL against the run's Parquet tables, the console.
+ */
+class RunReportTest {
+  private static final Pattern CHART = Pattern.compile(
+      "<svg[^>]*data-chart=\"([a-z0-9-]+)\"[^>]*data-points=\"(\\d+)\"[^>]*data-rendered-marks=\"(\\d+)\"");
+
+  @TempDir static Path tmp;
+  private static JobRuns.Outcome run;
+
+  @BeforeAll
+  static void smallSearch() {
+    run = JobRuns.run(tmp.resolve("run"), List.of("mode=fednas", "data.maxTrainSamples=4000",
+        "federated.clientsPerRound=6", "search.baseRounds=2", "search.longTermRounds=1", "search.budgetRatio=0.6",
+        "search.initialReduction=0.2", "eval.validationClients=10"));
+    assertEquals(0, run.exitCode(), run.err());
+  }
+
+  @Test
+  void reportHtmlRendersEveryChartWithDataInHeadlessChromium() throws Exception {
+    Path report = run.dir().resolve("report.html");
+    String html = Files.readString(report);
+    String withoutSvgNamespace = html.replace("http://www.w3.org/2000/svg", "");
+    assertFalse(withoutSvgNamespace.contains("http") || html.contains("src="), "the report must not load anything");
+    Path screenshot = Path.of("target", "report-screenshot.png").toAbsolutePath();
+    Files.deleteIfExists(screenshot);
+    Scripts.Result dom = Scripts.run(Duration.ofSeconds(90), Map.of(), chromium(), "--headless", "--no-sandbox",
+        "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", report.toUri().toString());
+    assertEquals(0, dom.exitCode(), dom.err());
+    for (String line : dom.err().lines().toList()) {
+      assertFalse(line.contains("CONSOLE") || line.contains("Uncaught"), "script error: " + line);
+    }
+    List<String> charts = new ArrayList<>();
+    Matcher m = CHART.matcher(dom.out());
+    while (m.find()) {
+      charts.add(m.group(1));
+      assertTrue(Integer.parseInt(m.group(2)) > 0, m.group(1) + " has no data");
+      assertTrue(Integer.parseInt(m.group(3)) > 0, m.group(1) + " drew nothing in the browser");
+    }
+    assertTrue(charts.containsAll(List.of("accuracy", "client-flops", "client-bytes", "tradeoff", "tournament-1",
+        "rounds-per-iteration", "participation")), charts.toString());
+    assertEquals(html.split("class=\"chart\"").length - 1, charts.size(), "every chart rendered: " + charts);
+
+    Scripts.Result shot = Scripts.run(Duration.ofSeconds(90), Map.of(), chromium(), "--headless", "--no-sandbox",
+        "--disable-gpu", "--hide-scrollbars", "--window-size=900,4000", "--screenshot=" + screenshot,
+        report.toUri().toString());
+    assertEquals(0, shot.exitCode(), shot.err());
+    assertTrue(Files.size(screenshot) > 20_000, "screenshot " + screenshot);
+
+    for (String id : charts) {
+      BufferedImage png = ImageIO.read(run.dir().resolve("charts/" + id + ".png").toFile());
+      assertEquals(1520, png.getWidth(), id);
+      assertTrue(distinctColours(png) > 10, id + ".png looks blank");
+    }
+  }
+
+  @Test
+  void everySqlParagraphOfTheZeppelinNoteRunsOnTheRunsParquetTables() throws Exception {
+    JsonNode note = new ObjectMapper().readTree(Path.of("notebooks/fednas-results.zpln").toFile());
+    List<String> sql = new ArrayList<>();
+    String load = null;
+    for (JsonNode p : note.get("paragraphs")) {
+      assertFalse(p.path("title").asText().isBlank(), "untitled paragraph: " + p);
+      assertTrue(p.path("config").path("title").asBoolean(), "title not shown: " + p.path("title"));
+      String text = p.get("text").asText();
+      if (text.startsWith("%sql")) {
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("-- ") && l.length() > 30),
+            p.path("title").asText() + " does not explain what it shows");
+        sql.add(text.substring("%sql".length()));
+      } else if (text.startsWith("%spark")) {
+        load = text;
+      }
+    }
+    assertTrue(sql.size() >= 6, "SQL paragraphs: " + sql.size());
+    // the tables the note's load paragraph registers, each from RUN_DIR/NAME.parquet
+    Matcher tables = Pattern.compile("Seq\\(([^)]*)\\)").matcher(load);
+    assertTrue(tables.find(), load);
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    try {
+      for (String t : tables.group(1).replace("\"", "").split(",\\s*")) {
+        spark.read().parquet(run.dir().resolve(t + ".parquet").toString()).createOrReplaceTempView(t);
+      }
+      for (String q : sql) {
+        assertTrue(spark.sql(q).collectAsList().size() > 0, "no rows from:" + q);
+      }
+    } finally {
+      spark.stop();
+    }
+  }
+
+  @Test
+  void progressShowsTimeLeftAndEveryTournamentDecision() {
+    String out = run.out();
+    assertTrue(out.lines().anyMatch(l -> l.startsWith("round") && l.contains("iteration 1:") && l.contains("left ~")), out);
+    assertTrue(out.contains("dropped candidate"), out);
+    assertTrue(out.lines().filter(l -> l.contains("left ~")).count() >= 4, out);
+  }
+
+  private static String chromium() {
+    for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
+      if (Files.isExecutable(Path.of(c))) {
+        return c;
+      }
+    }
+    throw new AssertionError("Chromium is needed for this test: apt-get install chromium (.ci/run installs it)");
+  }
+
+  private static int distinctColours(BufferedImage img) {
+    java.util.Set<Integer> colours = new java.util.HashSet<>();
+    for (int y = 0; y < img.getHeight(); y += 7) {
+      for (int x = 0; x < img.getWidth(); x += 7) {
+        colours.add(img.getRGB(x, y));
+      }
+    }
+    return colours.size();
+  }
+}

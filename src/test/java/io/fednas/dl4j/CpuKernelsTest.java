@@ -1,0 +1,180 @@
+package io.fednas.dl4j;
+
+import io.fednas.model.Architectures;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The max-pooling and ReLU kernels must give DL4J's results bit for bit, ties and special values
+ * included; whole networks are compared in {@link Im2colConvolutionTest}.
+ */
+class CpuKernelsTest {
+  /** ReLU-like values (a third exact zeros, so windows tie) with some negatives, -0 among them. */
+  private static INDArray poolInput(long... shape) {
+    Random r = new Random(7);
+    float[] v = new float[(int) (shape[0] * shape[1] * shape[2] * shape[3])];
+    for (int i = 0; i < v.length; i++) {
+      int kind = r.nextInt(6);
+      v[i] = kind < 2 ? 0f : kind == 2 ? -0f : kind == 3 ? -r.nextFloat() : r.nextInt(4) / 4f; // repeated positives tie too
+    }
+    return Nd4j.create(v, shape, 'c');
+  }
+
+  private static void assertPoolingBackpropAsLibnd4j(long[] shape, int k, int stride, ConvolutionMode mode) {
+    INDArray x = poolInput(shape);
+    int out = mode == ConvolutionMode.Same ? (int) Math.ceil(shape[2] / (double) stride) : (int) ((shape[2] - k) / stride + 1);
+    INDArray g = Nd4j.rand(DataType.FLOAT, shape[0], shape[1], out, out).subi(0.5);
+    INDArray expected = Nd4j.create(DataType.FLOAT, shape);
+    Nd4j.exec(DynamicCustomOp.builder("maxpool2d_bp").addInputs(x, g).addOutputs(expected)
+        .addIntegerArguments(k, k, stride, stride, 0, 0, 1, 1, mode == ConvolutionMode.Same ? 1 : 0, 0, 0).build());
+    INDArray actual = new MaxPoolBackprop().backpropGradient(x, g, new int[] {k, k}, new int[] {stride, stride},
+        new int[] {0, 0}, PoolingType.MAX, mode, new int[] {1, 1}, CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces())
+        .getSecond();
+    assertArrayEquals(expected.data().asFloat(), actual.data().asFloat(),
+        k + "x" + k + " windows, stride " + stride + ", " + mode + " on " + Arrays.toString(shape));
+  }
+
+  @Test
+  void maxPoolingBackpropSendsEachWindowsGradientToItsFirstLargestInput() {
+    assertPoolingBackpropAsLibnd4j(new long[] {3, 4, 8, 8}, 2, 2, ConvolutionMode.Truncate); // 2x2 windows tiling the input
+    assertPoolingBackpropAsLibnd4j(new long[] {2, 3, 7, 7}, 2, 2, ConvolutionMode.Truncate); // last row and column unused
+    assertPoolingBackpropAsLibnd4j(new long[] {2, 3, 9, 9}, 3, 2, ConvolutionMode.Truncate); // overlapping windows add up
+    assertPoolingBackpropAsLibnd4j(new long[] {2, 2, 7, 7}, 2, 2, ConvolutionMode.Same); // windows cut at the edge
+    assertPoolingBackpropAsLibnd4j(new long[] {2, 2, 6, 6}, 2, 1, ConvolutionMode.Truncate);
+  }
+
+  /**
+   * The forward pass of {@link MaxPoolLayer} (libnd4j's loop) against DL4J's layer (on this build,
+   * oneDNN's helper): the same values, where -0 and +0 count as equal (which zero of a tied
+   * window comes out may differ between the two).
+   */
+  private static void assertPoolingForwardAsDl4j(long[] shape, int k, int stride, ConvolutionMode mode, PoolingType type) {
+    NeuralNetConfiguration conf = new NeuralNetConfiguration.Builder().layer(
+        new org.deeplearning4j.nn.conf.layers.SubsamplingLayer.Builder(type).kernelSize(k, k).stride(stride, stride)
+            .convolutionMode(mode).build()).build();
+    INDArray x = poolInput(shape);
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    INDArray expected = new SubsamplingLayer(conf, DataType.FLOAT).activate(x, false, mgr);
+    INDArray actual = new MaxPoolLayer(conf, DataType.FLOAT).activate(x, false, mgr);
+    String what = type + " " + k + "x" + k + ", stride " + stride + ", " + mode + " on " + Arrays.toString(shape);
+    assertArrayEquals(expected.shape(), actual.shape(), what);
+    float[] e = expected.data().asFloat();
+    float[] a = actual.data().asFloat();
+    for (int i = 0; i < e.length; i++) {
+      assertEquals(e[i], a[i], 0f, what + " at " + i);
+    }
+  }
+
+  @Test
+  void maxPoolingForwardGivesDl4jsValues() {
+    assertPoolingForwardAsDl4j(new long[] {3, 4, 8, 8}, 2, 2, ConvolutionMode.Truncate, PoolingType.MAX);
+    assertPoolingForwardAsDl4j(new long[] {2, 3, 9, 9}, 3, 2, ConvolutionMode.Truncate, PoolingType.MAX);
+    assertPoolingForwardAsDl4j(new long[] {2, 2, 7, 7}, 2, 2, ConvolutionMode.Same, PoolingType.MAX);
+    assertPoolingForwardAsDl4j(new long[] {2, 2, 6, 6}, 2, 1, ConvolutionMode.Truncate, PoolingType.MAX);
+    assertPoolingForwardAsDl4j(new long[] {2, 2, 6, 6}, 2, 2, ConvolutionMode.Truncate, PoolingType.AVG); // DL4J's own
+  }
+
+  @Test
+  void maxPoolingLeavesWhatItDoesNotSupportToDl4j() {
+    INDArray x = poolInput(1, 1, 4, 4);
+    INDArray g = Nd4j.rand(DataType.FLOAT, 1, 1, 2, 2);
+    int[] two = {2, 2};
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    MaxPoolBackprop helper = new MaxPoolBackprop();
+    assertNull(helper.backpropGradient(x, g, two, two, new int[] {0, 0}, PoolingType.AVG, ConvolutionMode.Truncate,
+        new int[] {1, 1}, CNN2DFormat.NCHW, mgr));
+    assertNull(helper.backpropGradient(x, g, two, two, new int[] {1, 1}, PoolingType.MAX, ConvolutionMode.Truncate,
+        new int[] {1, 1}, CNN2DFormat.NCHW, mgr));
+    assertNull(helper.backpropGradient(x.permute(0, 1, 3, 2), g, two, two, new int[] {0, 0}, PoolingType.MAX,
+        ConvolutionMode.Truncate, new int[] {1, 1}, CNN2DFormat.NCHW, mgr));
+  }
+
+  @Test
+  void reluBackpropMatchesDl4jOnEveryKindOfValue() {
+    float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40f, Float.MAX_VALUE, -Float.MAX_VALUE,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xffc00000), 1f, -1f};
+    Random r = new Random(3);
+    float[] z = new float[1000];
+    for (int i = 0; i < z.length; i++) {
+      z[i] = i < special.length ? special[i] : (float) r.nextGaussian();
+    }
+    INDArray in = Nd4j.create(z, new long[] {10, 100}, 'c');
+    INDArray eps = Nd4j.rand(DataType.FLOAT, 10, 100).subi(0.5);
+    INDArray expected = new ActivationReLU().backprop(in.dup(), eps).getFirst();
+    INDArray actual = new ReluBackprop().backprop(in.dup(), eps).getFirst();
+    assertArrayEquals(expected.dup('c').data().asFloat(), actual.dup('c').data().asFloat());
+    // a view that is not contiguous goes to DL4J's own code, with the same result
+    INDArray view = in.dup().transpose();
+    assertArrayEquals(new ActivationReLU().backprop(view.dup(), eps.transpose()).getFirst().dup('c').data().asFloat(),
+        new ReluBackprop().backprop(view, eps.transpose()).getFirst().dup('c').data().asFloat());
+  }
+
+  /**
+   * pom.xml picks nd4j-native's oneDNN build; without it (the plain build, or libnd4j's helpers
+   * switched off) the convolutions fall back to im2col, correct but slower (docs/BENCHMARKS.md).
+   */
+  @Test
+  void theNativeLibraryRunsConvolutionsOnOneDnn() {
+    assertTrue(OneDnnConvolution.available(), "the loaded libnd4j has no oneDNN: check nd4j.classifier in pom.xml");
+    try {
+      Nd4j.getEnvironment().allowHelpers(false);
+      assertFalse(OneDnnConvolution.available());
+      MultiLayerNetwork net = NetworkBuilder.build(Architectures.byName("mcmahan-cnn", 1, 28, 28, 10), 1, 0.1, 0);
+      assertInstanceOf(Im2colConvolution.class, net.getLayer(2).getHelper());
+    } finally {
+      Nd4j.getEnvironment().allowHelpers(true);
+    }
+  }
+
+  /** The kernels sit in the layers; the network's configuration, which a saved model holds, names DL4J's classes only. */
+  @Test
+  void kernelsAreInstalledWhileTheConfigurationStaysDl4js() {
+    MultiLayerNetwork net = NetworkBuilder.build(Architectures.byName("mcmahan-cnn", 1, 28, 28, 10), 1, 0.1, 0);
+    int reluLayers = 0;
+    for (Layer l : net.getLayers()) {
+      if (l instanceof ConvolutionLayer) {
+        // the first layer on im2col (no input gradient), the second on oneDNN's ops
+        assertEquals(l.getIndex() == 0 ? Im2colConvolution.class : OneDnnConvolution.class, l.getHelper().getClass());
+      } else if (l instanceof SubsamplingLayer) {
+        assertInstanceOf(MaxPoolLayer.class, l);
+        assertInstanceOf(MaxPoolBackprop.class, l.getHelper());
+        assertSame(l, net.getLayer(l.conf().getLayer().getLayerName()), "the network's layer by name");
+      }
+      if (l instanceof ConvolutionLayer || l instanceof DenseLayer) {
+        assertInstanceOf(ReluBackprop.class, ((BaseLayer) l.conf().getLayer()).getActivationFn());
+        reluLayers++;
+      }
+    }
+    assertEquals(3, reluLayers);
+    String json = net.getLayerWiseConfigurations().toJson();
+    assertFalse(json.contains("io.fednas"), "the saved configuration names a project class");
+    MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(json);
+    assertEquals(net.getLayerWiseConfigurations(), back);
+  }
+}
