@@ -122,6 +122,8 @@ final class RunOutputs {
     cost.put("bytes_down", t.bytesDown());
     cost.put("bytes_up", t.bytesUp());
     cost.put("client_trainings", t.clientTrainings());
+    cost.put("scoring_flops", t.scoringFlops());
+    cost.put("scoring_bytes_down", t.scoringBytesDown());
     long failed = 0;
     for (int c = 0; c < ledger.clients(); c++) {
       failed += ledger.failures(c);
@@ -145,11 +147,13 @@ final class RunOutputs {
   }
 
   private static String clientCostCsv(CostLedger ledger) {
-    StringBuilder sb = new StringBuilder("client,client_trainings,failed_trainings,train_flops,bytes_down,bytes_up\n");
+    StringBuilder sb = new StringBuilder(
+        "client,client_trainings,failed_trainings,train_flops,bytes_down,bytes_up,scoring_flops,scoring_bytes_down\n");
     for (int c = 0; c < ledger.clients(); c++) {
       sb.append(c).append(',').append(ledger.trainings(c)).append(',').append(ledger.failures(c)).append(',')
           .append(ledger.trainFlops(c)).append(',')
-          .append(ledger.bytesDown(c)).append(',').append(ledger.bytesUp(c)).append('\n');
+          .append(ledger.bytesDown(c)).append(',').append(ledger.bytesUp(c)).append(',')
+          .append(ledger.scoringFlops(c)).append(',').append(ledger.scoringBytes(c)).append('\n');
     }
     return sb.toString();
   }

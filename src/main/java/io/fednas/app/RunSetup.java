@@ -28,8 +28,8 @@ record RunSetup(FedNasConfig cfg, Dataset data, Architecture arch, ClientPlan pl
 
   static RunSetup prepare(FedNasConfig cfg, NetworkBackend backend) {
     Dataset data = DatasetCache.get(cfg.data());
-    Architecture arch = Architectures.byName(cfg.arch(), data.train().channels(), data.train().height(),
-        data.train().width(), data.numClasses());
+    Architecture arch = architecture(cfg, data.train().channels(), data.train().height(), data.train().width(),
+        data.numClasses());
     ClientPlan plan = ClientPlan.build(data.train(), cfg.data(), cfg.federated().clients(), cfg.seed());
     boolean searching = cfg.mode().searches();
     ModelState loadedBase = searching && !cfg.search().baseModel().isEmpty()
@@ -54,6 +54,17 @@ record RunSetup(FedNasConfig cfg, Dataset data, Architecture arch, ClientPlan pl
       policies.checkedBudget(arch);
     }
     return new RunSetup(cfg, data, arch, plan, loadedBase, fleet, policies);
+  }
+
+  /** The config's built-in architecture for inputs of this shape; one that does not fit them is an error naming the keys. */
+  static Architecture architecture(FedNasConfig cfg, int channels, int height, int width, int classes) {
+    try {
+      return Architectures.byName(cfg.arch(), cfg.widthMultiplier(), channels, height, width, classes);
+    } catch (IllegalArgumentException e) {
+      throw new FedNasException("model.arch = " + cfg.arch() + " (model.widthMultiplier = " + cfg.widthMultiplier()
+          + ") does not fit " + cfg.data().name() + "'s " + channels + "x" + height + "x" + width + " inputs: "
+          + e.getMessage());
+    }
   }
 
   boolean searching() {

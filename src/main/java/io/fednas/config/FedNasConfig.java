@@ -17,7 +17,7 @@ import java.util.Map;
 public final class FedNasConfig {
   public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10");
   public static final List<String> PARTITIONS = List.of("iid", "dirichlet", "shards");
-  public static final List<String> ARCHS = List.of("lenet", "mcmahan-cnn", "vgg-small");
+  public static final List<String> ARCHS = List.of("lenet", "mcmahan-cnn", "vgg-small", "mobilenet-28");
 
   private final Config raw;
   private final Path source;
@@ -31,6 +31,7 @@ public final class FedNasConfig {
   private final int tasksPerStage;
   private final DataConfig data;
   private final String arch;
+  private final double widthMultiplier;
   private final FederatedConfig federated;
   private final EvalConfig eval;
   private final SearchConfig search;
@@ -69,6 +70,7 @@ public final class FedNasConfig {
         r.intIn("data.minClientSamples", 1, 1_000_000),
         r.doubleIn("data.validationFraction", 0.0, 0.5, true));
     arch = r.oneOf("model.arch", ARCHS);
+    widthMultiplier = r.doubleIn("model.widthMultiplier", 0.0, 4.0, false);
     int clients = r.intIn("federated.clients", 1, 10_000_000);
     int perRound = r.intIn("federated.clientsPerRound", 1, 10_000_000);
     if (perRound > clients) {
@@ -108,6 +110,7 @@ public final class FedNasConfig {
         r.intIn("search.minWidth", 1, 100_000),
         r.intList("search.layers", 0, 10_000),
         r.choice("search.selection", Selection.class),
+        r.choice("search.scoring", Scoring.class),
         r.string("search.baseModel"),
         r.intIn("search.baseRounds", 1, 1_000_000),
         r.intIn("search.longTermRounds", 1, 1_000_000),
@@ -190,6 +193,8 @@ public final class FedNasConfig {
   public int tasksPerStage() { return tasksPerStage; }
   public DataConfig data() { return data; }
   public String arch() { return arch; }
+  /** Scales every layer's width of {@link #arch()} (MobileNet's alpha). */
+  public double widthMultiplier() { return widthMultiplier; }
   public FederatedConfig federated() { return federated; }
   public EvalConfig eval() { return eval; }
   /** The search; in modes baseline and centralized its three FedNAS switches are off whatever the file says. */

@@ -16,6 +16,7 @@ public record SearchConfig(
     int minWidth,
     List<Integer> layers,
     Selection selection,
+    Scoring scoring,
     String baseModel,
     int baseRounds,
     int longTermRounds,

@@ -4,10 +4,13 @@ import java.lang.reflect.Field;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.DepthwiseConvolution2DLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * convolutions where the native library has oneDNN and {@link Im2colConvolution} for the others
  * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
  * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
- * ReluBackprop} for ReLU.
+ * ReluBackprop} for ReLU, {@link DepthwiseLayer} in place of DL4J's depthwise convolution layers and
+ * {@link BatchNormKernel} in its batch-norm layers.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
  *
  * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
@@ -26,6 +30,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class CpuKernels {
   private static final Field CONVOLUTION_HELPER = helperField(ConvolutionLayer.class);
   private static final Field POOLING_HELPER = helperField(SubsamplingLayer.class);
+  private static final Field BATCH_NORM_HELPER = helperField(BatchNormalization.class);
   private static final Field LAYER_MAP = field(MultiLayerNetwork.class, "layerMap");
 
   private CpuKernels() {}
@@ -51,21 +56,29 @@ final class CpuKernels {
         boolean first = layer == layers[0];
         set(CONVOLUTION_HELPER, layer, oneDnn && !first ? new OneDnnConvolution() : new Im2colConvolution(!first));
       } else if (layer.getClass() == SubsamplingLayer.class) {
-        layer = replaceWithMaxPoolLayer(net, layer);
+        layer = replace(net, layer, new MaxPoolLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
         set(POOLING_HELPER, layer, new MaxPoolBackprop());
+      } else if (layer.getClass() == DepthwiseConvolution2DLayer.class) {
+        layer = replace(net, layer, new DepthwiseLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
+      } else if (layer.getClass() == BatchNormalization.class) {
+        set(BATCH_NORM_HELPER, layer, new BatchNormKernel());
       }
       if (layer.conf().getLayer() instanceof BaseLayer conf && new ActivationReLU().equals(conf.getActivationFn())
           && layer instanceof AbstractLayer<?> owner) {
         NeuralNetConfiguration own = layer.conf().clone();
         ((BaseLayer) own.getLayer()).setActivationFn(new ReluBackprop());
         owner.setConf(own);
+      } else if (layer.conf().getLayer() instanceof ActivationLayer conf
+          && new ActivationReLU().equals(conf.getActivationFn()) && layer instanceof AbstractLayer<?> owner) {
+        NeuralNetConfiguration own = layer.conf().clone(); // the ReLU after a batch norm
+        ((ActivationLayer) own.getLayer()).setActivationFn(new ReluBackprop());
+        owner.setConf(own);
       }
     }
   }
 
-  /** The layer as a {@link MaxPoolLayer}, set up as DL4J's configuration sets up the layers it builds, in the network's place. */
-  private static Layer replaceWithMaxPoolLayer(MultiLayerNetwork net, Layer old) {
-    MaxPoolLayer layer = new MaxPoolLayer(old.conf(), net.getLayerWiseConfigurations().getDataType());
+  /** {@code layer} set up as DL4J's configuration sets up the layers it builds, in {@code old}'s place. */
+  private static Layer replace(MultiLayerNetwork net, Layer old, Layer layer) {
     layer.setListeners(old.getListeners());
     layer.setIndex(old.getIndex());
     layer.setParamTable(old.paramTable());

@@ -3,6 +3,9 @@ package io.fednas.dl4j;
 import io.fednas.model.Architecture;
 import io.fednas.model.LayerSpec;
 import io.fednas.model.LayerSpec.Conv;
+import io.fednas.model.LayerSpec.ConvBn;
+import io.fednas.model.LayerSpec.DepthwiseBn;
+import io.fednas.model.LayerSpec.GlobalAvgPool;
 import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.MaxPool;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -10,7 +13,12 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -60,6 +68,26 @@ public final class NetworkBuilder {
             .build());
       } else if (l instanceof Dense d) {
         b.layer(new DenseLayer.Builder().nOut(d.units()).activation(Activation.RELU).build());
+      } else if (l instanceof ConvBn c) {
+        b.layer(new ConvolutionLayer.Builder(c.kernel(), c.kernel())
+            .stride(c.stride(), c.stride())
+            .convolutionMode(ConvolutionMode.Same)
+            .nOut(c.filters())
+            .hasBias(false) // batch norm's shift is the bias
+            .activation(Activation.IDENTITY)
+            .build());
+        batchNormAndRelu(b);
+      } else if (l instanceof DepthwiseBn d) {
+        b.layer(new DepthwiseConvolution2D.Builder(d.kernel(), d.kernel())
+            .stride(d.stride(), d.stride())
+            .convolutionMode(ConvolutionMode.Same)
+            .depthMultiplier(1)
+            .hasBias(false)
+            .activation(Activation.IDENTITY)
+            .build());
+        batchNormAndRelu(b);
+      } else if (l instanceof GlobalAvgPool) {
+        b.layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build());
       }
     }
     b.layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD)
@@ -72,5 +100,28 @@ public final class NetworkBuilder {
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     return net;
+  }
+
+  /**
+   * Batch norm storing the running variance itself (not DL4J's default log10 of the standard
+   * deviation), so that FedAvg's sample-weighted mean of the running statistics is a mean of
+   * variances; then ReLU.
+   */
+  private static void batchNormAndRelu(NeuralNetConfiguration.ListBuilder b) {
+    b.layer(new BatchNormalization.Builder().useLogStd(false).build());
+    b.layer(new ActivationLayer.Builder().activation(Activation.RELU).build());
+  }
+
+  /** The index of each layer's first DL4J layer (a layer with batch norm is three: its own, batch norm, ReLU), the output layer's last. */
+  static int[] firstDl4jLayers(Architecture a) {
+    int[] first = new int[a.layers().size() + 1];
+    int at = 0;
+    for (int i = 0; i < a.layers().size(); i++) {
+      first[i] = at;
+      LayerSpec l = a.layers().get(i);
+      at += l instanceof ConvBn || l instanceof DepthwiseBn ? 3 : 1;
+    }
+    first[a.layers().size()] = at;
+    return first;
   }
 }

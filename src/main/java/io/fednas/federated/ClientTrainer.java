@@ -42,6 +42,7 @@ final class ClientTrainer {
     }
     out[0] = net.weights();
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new ClientResult(shard.client(), modelId, n * plan.localEpochs(), share, lossSum, batches, seconds, task, null);
+    return new ClientResult(shard.client(), modelId, n * plan.localEpochs(), share, lossSum, batches, seconds, task, null,
+        null);
   }
 }

@@ -121,10 +121,13 @@ public final class FedAvgEngine implements AutoCloseable {
           int id = assignment.get(shard.client());
           float[][] out = new float[1][];
           ModelState global = shipped.value().get(id);
+          // scored before training: the tournament ranks the global candidate, not a locally adapted one
+          EvalCounts score = training.scores() ? ModelEvaluator.evaluate(backend, global.arch(), global.weights(),
+              shard.valX(), shard.valY(), training.scoreBatchSize()) : null;
           ClientResult r = ClientTrainer.train(backend, shard, id, share.get(shard.client()), global, training, round,
               TaskContext.getPartitionId(), out);
           String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
-          ClientResult checked = problem == null ? r : r.rejectedFor(problem);
+          ClientResult checked = (problem == null ? r : r.rejectedFor(problem)).scored(score);
           RoundUpdate sum = sums.get(id);
           if (sum == null) {
             sums.put(id, RoundUpdate.of(out[0], checked));
@@ -165,6 +168,11 @@ public final class FedAvgEngine implements AutoCloseable {
       a.merge(e.getKey(), e.getValue(), RoundUpdate::merge);
     }
     return a;
+  }
+
+  /** The size of client {@code client}'s validation hold-out. */
+  public int validationSize(int client) {
+    return plan.validation()[client].length;
   }
 
   /** Whether any client holds out validation data. */

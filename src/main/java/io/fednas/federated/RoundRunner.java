@@ -41,11 +41,13 @@ public final class RoundRunner implements RoundExecutor {
   }
 
   /**
-   * A round's result: each model's new weights, the accepted clients' reports, the failures, and the
-   * training on the round's critical path (the task whose clients took longest, in summed seconds).
+   * A round's result: each model's new weights, the accepted clients' reports, the failures, the
+   * training on the round's critical path (the task whose clients took longest, in summed seconds),
+   * and when the plan scores, each model's score summed over the clients that trained it (before
+   * they trained: the model as it came into the round).
    */
   public record Outcome(Map<Integer, ModelState> models, List<ClientResult> accepted, List<ClientFailure> failures,
-      int sampled, double simulatedSeconds, double slowestTaskSeconds) {
+      int sampled, double simulatedSeconds, double slowestTaskSeconds, Map<Integer, EvalCounts> scores) {
     public boolean failed() {
       return accepted.isEmpty();
     }
@@ -86,6 +88,7 @@ public final class RoundRunner implements RoundExecutor {
     Map<Integer, ModelState> next = new TreeMap<>(models);
     List<ClientResult> accepted = new ArrayList<>();
     Map<Integer, Double> taskSeconds = new HashMap<>();
+    Map<Integer, EvalCounts> scores = new TreeMap<>();
     if (!trainIds.isEmpty()) {
       Map<Integer, ModelState> trained = new HashMap<>();
       trainModels.forEach(id -> trained.put(id, models.get(id)));
@@ -101,6 +104,10 @@ public final class RoundRunner implements RoundExecutor {
           taskSeconds.merge(r.task(), r.trainSeconds(), Double::sum);
           Fleet.ClientOutcome o = byClient.get(r.client());
           ledger.record(r.client(), o.trainFlops(), o.bytesDown(), o.bytesUp(), !r.accepted());
+          if (r.score() != null) { // the model it was sent: no bytes beyond the training's
+            scores.merge(r.model(), r.score(), EvalCounts::plus);
+            ledger.recordScoring(r.client(), sizes.get(r.model())[0] * r.score().count(), 0);
+          }
           if (r.accepted()) {
             accepted.add(r);
           } else {
@@ -113,7 +120,7 @@ public final class RoundRunner implements RoundExecutor {
     accepted.sort(java.util.Comparator.comparingInt(ClientResult::client));
     failures.addAll(failed);
     Outcome outcome = new Outcome(next, accepted, failed, sampled.length, devices.seconds(),
-        taskSeconds.values().stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        taskSeconds.values().stream().mapToDouble(Double::doubleValue).max().orElse(0), scores);
     failedInARow = outcome.failed() ? failedInARow + 1 : 0;
     if (failedInARow >= faults.maxFailedRounds()) {
       throw new FedNasException(String.format(java.util.Locale.ROOT,
@@ -125,9 +132,18 @@ public final class RoundRunner implements RoundExecutor {
     return outcome;
   }
 
+  /** Scores on separate validation clients: each downloads every model, and the ledger counts it. */
   @Override
   public Map<Integer, EvalCounts> validate(Map<Integer, ModelState> models, int[] clients, int batchSize) {
-    return engine.validate(models, clients, batchSize);
+    Map<Integer, EvalCounts> scores = engine.validate(models, clients, batchSize);
+    for (ModelState m : models.values()) {
+      long flops = ResourceCounter.forwardFlops(m.arch());
+      long bytes = 4L * ResourceCounter.params(m.arch());
+      for (int c : clients) {
+        ledger.recordScoring(c, flops * engine.validationSize(c), bytes);
+      }
+    }
+    return scores;
   }
 
   @Override

@@ -42,6 +42,9 @@ public record Architecture(String name, int channels, int height, int width, int
     if (l instanceof LayerSpec.Dense d) {
       return d.units();
     }
+    if (l instanceof LayerSpec.ConvBn c) {
+      return c.filters();
+    }
     throw new IllegalArgumentException("layer " + layer + " of " + name + " has no width");
   }
 
@@ -53,13 +56,18 @@ public record Architecture(String name, int channels, int height, int width, int
       copy.set(layer, new LayerSpec.Conv(newWidth, c.kernel(), c.stride(), c.same()));
     } else if (l instanceof LayerSpec.Dense) {
       copy.set(layer, new LayerSpec.Dense(newWidth));
+    } else if (l instanceof LayerSpec.ConvBn c) {
+      copy.set(layer, new LayerSpec.ConvBn(newWidth, c.kernel(), c.stride()));
     } else {
       throw new IllegalArgumentException("layer " + layer + " of " + name + " is not prunable");
     }
     return new Architecture(name, channels, height, width(), numClasses, copy);
   }
 
-  /** Short form for logs and reports, e.g. "c20-p-c50-p-d500". */
+  /**
+   * Short form for logs and reports, e.g. "c20-p-c50-p-d500"; a MobileNet's convolutions with batch
+   * norm are "b" and their width, its depthwise layers "dw" ("dw2" with stride 2), global pooling "g".
+   */
   public String describe() {
     StringBuilder sb = new StringBuilder();
     for (LayerSpec l : layers) {
@@ -70,6 +78,12 @@ public record Architecture(String name, int channels, int height, int width, int
         sb.append('c').append(c.filters());
       } else if (l instanceof LayerSpec.Dense d) {
         sb.append('d').append(d.units());
+      } else if (l instanceof LayerSpec.ConvBn c) {
+        sb.append('b').append(c.filters());
+      } else if (l instanceof LayerSpec.DepthwiseBn d) {
+        sb.append(d.stride() > 1 ? "dw2" : "dw");
+      } else if (l instanceof LayerSpec.GlobalAvgPool) {
+        sb.append('g');
       } else {
         sb.append('p');
       }

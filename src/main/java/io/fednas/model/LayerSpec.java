@@ -9,7 +9,10 @@ import java.io.Serializable;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = LayerSpec.Conv.class, name = "conv"),
     @JsonSubTypes.Type(value = LayerSpec.MaxPool.class, name = "maxpool"),
-    @JsonSubTypes.Type(value = LayerSpec.Dense.class, name = "dense")})
+    @JsonSubTypes.Type(value = LayerSpec.Dense.class, name = "dense"),
+    @JsonSubTypes.Type(value = LayerSpec.ConvBn.class, name = "convbn"),
+    @JsonSubTypes.Type(value = LayerSpec.DepthwiseBn.class, name = "depthwise"),
+    @JsonSubTypes.Type(value = LayerSpec.GlobalAvgPool.class, name = "gap")})
 public sealed interface LayerSpec extends Serializable {
 
   /** A prunable layer has a width (filters or units) that search may narrow. */
@@ -53,4 +56,37 @@ public sealed interface LayerSpec extends Serializable {
       return true;
     }
   }
+
+  /**
+   * A convolution without bias, then batch normalization, then ReLU (the stem and the pointwise 1x1
+   * layers of a MobileNet); {@code same} padding, so output = ceil(input / stride).
+   */
+  record ConvBn(int filters, int kernel, int stride) implements LayerSpec {
+    public ConvBn {
+      if (filters < 1 || kernel < 1 || stride < 1) {
+        throw new IllegalArgumentException("convbn needs filters, kernel and stride >= 1");
+      }
+    }
+
+    @Override
+    public boolean prunable() {
+      return true;
+    }
+  }
+
+  /**
+   * A depthwise convolution (one {@code kernel} x {@code kernel} filter per input channel, no bias,
+   * {@code same} padding), then batch normalization, then ReLU. Its width is its input's: never a
+   * search candidate of its own; it narrows with the layer before it.
+   */
+  record DepthwiseBn(int kernel, int stride) implements LayerSpec {
+    public DepthwiseBn {
+      if (kernel < 1 || stride < 1) {
+        throw new IllegalArgumentException("depthwise needs kernel and stride >= 1");
+      }
+    }
+  }
+
+  /** Global average pooling: each channel's mean over its plane, so the classifier sees C features. */
+  record GlobalAvgPool() implements LayerSpec {}
 }

@@ -1,88 +1,108 @@
 package io.fednas.model;
 
 import io.fednas.model.LayerSpec.Conv;
+import io.fednas.model.LayerSpec.ConvBn;
+import io.fednas.model.LayerSpec.Dense;
+import io.fednas.model.LayerSpec.DepthwiseBn;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Where each layer's weights and biases lie in a model's flat parameter vector (the order in
- * which the engine ships, averages and checkpoints weights). Layers with parameters follow each
- * other in layer order, the output layer last. A convolution stores its bias first, then its
- * weights as [filters][input channels][kernel rows][kernel columns]; a dense layer (and the
- * output layer) stores its weights first, as [units][inputs], then its bias. So in both cases
- * one output's weights are contiguous: {@code outputs x fanIn} values, row-major.
- * The network library's own layout is held to this one by a test of its package.
+ * Where each parameter array of a model lies in its flat parameter vector (the order in which the
+ * engine ships, averages and checkpoints weights), and which of its axes index channels. Layers
+ * follow each other in layer order, the output layer last; within a layer:
+ * <ul>
+ *   <li>convolution: bias {@code b} [filters], then weights {@code W} [filters][inputs][k][k];
+ *   <li>dense and output: weights {@code W} [units][inputs], then bias {@code b} [units];
+ *   <li>convolution with batch norm: {@code W} [filters][inputs][k][k], then batch norm's
+ *       {@code gamma}, {@code beta}, {@code mean}, {@code var}, each [filters];
+ *   <li>depthwise with batch norm: {@code W} [k][k][channels][1], then the four batch-norm arrays.
+ * </ul>
+ * Every array is row-major in the flat vector. The network library's own layout is held to this one
+ * by a test of its package.
  */
-public record ParameterLayout(List<Block> blocks) {
+public record ParameterLayout(List<Tensor> tensors) {
+  private static final List<String> BATCH_NORM = List.of("gamma", "beta", "mean", "var");
+
   public ParameterLayout {
-    blocks = List.copyOf(blocks);
+    tensors = List.copyOf(tensors);
   }
 
   /**
-   * One layer with parameters: {@code layer} is its index in the architecture (the output layer's is
-   * the number of hidden layers); its weights are {@code outputs} rows of {@code fanIn} values
-   * ({@code inputs x kernelArea}) from {@code weightOffset}, its biases {@code outputs} values from
-   * {@code biasOffset}.
+   * One parameter array: layer {@code layer} (the output layer's index is the number of hidden
+   * layers), its {@code name}, where it starts, its shape, the axis indexed by the layer's output
+   * channel and the axis indexed by its input (-1: none). A depthwise layer's channel axis is its
+   * output axis: its channels are its input's.
    */
-  public record Block(int layer, int outputs, int inputs, int kernelArea, int weightOffset, int biasOffset) {
-    public int fanIn() {
-      return inputs * kernelArea;
-    }
-
-    /** The block's end in the flat vector. */
-    int end() {
-      return Math.max(weightOffset + outputs * fanIn(), biasOffset + outputs);
+  public record Tensor(int layer, String name, int offset, int[] shape, int outAxis, int inAxis) {
+    public int size() {
+      return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
     }
   }
 
   public static ParameterLayout of(Architecture a) {
     List<LayerCost> costs = ResourceCounter.perLayer(a);
-    List<Block> blocks = new ArrayList<>();
-    int offset = 0;
+    List<Tensor> tensors = new ArrayList<>();
     int channels = a.channels();
     int plane = a.height() * a.width();
     for (int i = 0; i <= a.layers().size(); i++) {
       LayerCost cost = costs.get(i);
       LayerSpec l = i < a.layers().size() ? a.layers().get(i) : null;
-      Block b = null;
+      int out = cost.outChannels();
       if (l instanceof Conv c) {
-        b = new Block(i, c.filters(), channels, c.kernel() * c.kernel(), offset + c.filters(), offset);
-      } else if (l == null || l instanceof LayerSpec.Dense) { // flattens its input: C x H x W features
-        int fanIn = channels * plane;
-        b = new Block(i, cost.outChannels(), fanIn, 1, offset, offset + fanIn * cost.outChannels());
+        add(tensors, i, "b", new int[] {out}, 0, -1);
+        add(tensors, i, "W", new int[] {out, channels, c.kernel(), c.kernel()}, 0, 1);
+      } else if (l instanceof ConvBn c) {
+        add(tensors, i, "W", new int[] {out, channels, c.kernel(), c.kernel()}, 0, 1);
+        batchNorm(tensors, i, out);
+      } else if (l instanceof DepthwiseBn d) {
+        add(tensors, i, "W", new int[] {d.kernel(), d.kernel(), channels, 1}, 2, -1);
+        batchNorm(tensors, i, out);
+      } else if (l == null || l instanceof Dense) { // flattens its input: C x H x W features
+        add(tensors, i, "W", new int[] {out, channels * plane}, 0, 1);
+        add(tensors, i, "b", new int[] {out}, 0, -1);
       }
-      if (b != null) {
-        blocks.add(b);
-        offset = b.end();
-      }
-      channels = cost.outChannels();
+      channels = out;
       plane = cost.outHeight() * cost.outWidth();
     }
-    return new ParameterLayout(blocks);
+    return new ParameterLayout(tensors);
   }
 
-  /** The block of layer {@code layer}. */
-  public Block block(int layer) {
-    for (Block b : blocks) {
-      if (b.layer() == layer) {
-        return b;
-      }
+  private static void batchNorm(List<Tensor> tensors, int layer, int channels) {
+    for (String name : BATCH_NORM) {
+      add(tensors, layer, name, new int[] {channels}, 0, -1);
     }
-    throw new IllegalArgumentException("layer " + layer + " has no parameters");
   }
 
-  /** The block after the one of {@code layer}: the layer that takes its outputs as inputs. */
-  public Block next(int layer) {
-    for (int i = 0; i < blocks.size() - 1; i++) {
-      if (blocks.get(i).layer() == layer) {
-        return blocks.get(i + 1);
+  private static void add(List<Tensor> tensors, int layer, String name, int[] shape, int outAxis, int inAxis) {
+    int offset = tensors.isEmpty() ? 0 : tensors.get(tensors.size() - 1).offset() + tensors.get(tensors.size() - 1).size();
+    tensors.add(new Tensor(layer, name, offset, shape, outAxis, inAxis));
+  }
+
+  /** The weights {@code W} of layer {@code layer}. */
+  public Tensor weights(int layer) {
+    for (Tensor t : tensors) {
+      if (t.layer() == layer && t.name().equals("W")) {
+        return t;
       }
     }
-    throw new IllegalArgumentException("layer " + layer + " has no parameterised layer after it");
+    throw new IllegalArgumentException("layer " + layer + " has no weights");
+  }
+
+  /** The first layer after {@code layer} that mixes channels (its weights have an input axis): it takes {@code layer}'s outputs. */
+  public int nextMixing(int layer) {
+    for (Tensor t : tensors) {
+      if (t.layer() > layer && t.inAxis() >= 0) {
+        return t.layer();
+      }
+    }
+    throw new IllegalArgumentException("layer " + layer + " has no layer with weights after it");
   }
 
   /** The number of parameters: the flat vector's length. */
   public int size() {
-    return blocks.isEmpty() ? 0 : blocks.get(blocks.size() - 1).end();
+    Tensor last = tensors.get(tensors.size() - 1);
+    return last.offset() + last.size();
   }
 }

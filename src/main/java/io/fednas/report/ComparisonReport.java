@@ -82,9 +82,10 @@ public final class ComparisonReport {
 
   /**
    * One row per variant: final model, test accuracy and its gap to the baseline and to the
-   * centralized reference, client cost of the search phase (training, and the models sent to the
-   * validation clients to score candidates) and of the whole run (the shared base model excluded
-   * when it was loaded), and the baseline's cost divided by the variant's.
+   * centralized reference, client cost of the search phase and of the whole run (the shared base
+   * model excluded when it was loaded), and the baseline's cost divided by the variant's. Every cost
+   * counts training and scoring together: FLOPs of local training and of scoring candidates, bytes
+   * of models and updates and of models sent only to be scored.
    */
   static String table(Map<String, JsonNode> runs) {
     JsonNode base = runs.get("baseline");
@@ -98,28 +99,43 @@ public final class ComparisonReport {
       JsonNode s = e.getValue();
       JsonNode search = s.get("search");
       JsonNode cost = search.get("client_cost");
-      JsonNode run = s.get("client_cost");
-      double runBytes = run.get("bytes_down").asDouble() + run.get("bytes_up").asDouble();
       boolean pooled = e.getKey().equals("centralized"); // workers on pooled data, not clients
       String[] ratios = {"", "", "", ""};
       if (base != null && !pooled) {
-        JsonNode bc = base.get("search").get("client_cost");
-        JsonNode br = base.get("client_cost");
-        ratios[0] = ratio(bc.get("train_flops").asDouble(), cost.get("train_flops").asDouble());
-        ratios[1] = ratio(bc.get("bytes").asDouble(), cost.get("bytes").asDouble());
-        ratios[2] = ratio(br.get("train_flops").asDouble(), run.get("train_flops").asDouble());
-        ratios[3] = ratio(br.get("bytes_down").asDouble() + br.get("bytes_up").asDouble(), runBytes);
+        ratios[0] = ratio(searchFlops(base), searchFlops(s));
+        ratios[1] = ratio(searchBytes(base), searchBytes(s));
+        ratios[2] = ratio(runFlops(base), runFlops(s));
+        ratios[3] = ratio(runBytes(base), runBytes(s));
       }
       double acc = s.get("test_accuracy").asDouble();
       sb.append(String.format(Locale.ROOT,
           "| %s | %,d | %.4f | %s | %s | %.3g | %.3g | %.3g | %d | %.3g | %.3g | %.1f | %.0f | %s | %s | %s | %s |%n",
           e.getKey(), s.get("final_model").get("flops").asLong(), acc, gap(acc, base), gap(acc, central),
-          cost.get("train_flops").asDouble(), cost.get("bytes").asDouble(),
-          cost.get("validation_bytes_down").asDouble(), cost.get("client_trainings").asLong(),
-          run.get("train_flops").asDouble(), runBytes, search.get("simulated_device_seconds").asDouble(),
+          searchFlops(s), searchBytes(s), cost.path("scoring_bytes_down").asDouble(), cost.get("client_trainings").asLong(),
+          runFlops(s), runBytes(s), search.get("simulated_device_seconds").asDouble(),
           s.get("wall_seconds").asDouble(), ratios[0], ratios[1], ratios[2], ratios[3]));
     }
     return sb.toString();
+  }
+
+  private static double searchFlops(JsonNode summary) {
+    JsonNode c = summary.get("search").get("client_cost");
+    return c.get("train_flops").asDouble() + c.path("scoring_flops").asDouble();
+  }
+
+  private static double searchBytes(JsonNode summary) {
+    JsonNode c = summary.get("search").get("client_cost");
+    return c.get("bytes").asDouble() + c.path("scoring_bytes_down").asDouble();
+  }
+
+  private static double runFlops(JsonNode summary) {
+    JsonNode c = summary.get("client_cost");
+    return c.get("train_flops").asDouble() + c.path("scoring_flops").asDouble();
+  }
+
+  private static double runBytes(JsonNode summary) {
+    JsonNode c = summary.get("client_cost");
+    return c.get("bytes_down").asDouble() + c.get("bytes_up").asDouble() + c.path("scoring_bytes_down").asDouble();
   }
 
   private static String ratio(double baseline, double variant) {

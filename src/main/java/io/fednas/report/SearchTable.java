@@ -18,13 +18,13 @@ public final class SearchTable {
   public static String csv(List<IterationRecord> curve) {
     StringBuilder sb = new StringBuilder("iteration,target,candidates,dropped,chosen_layer,chosen_width,architecture,"
         + "resource,params,flops,validation_accuracy,short_term_rounds,rounds_reason,cum_train_flops,cum_bytes,"
-        + "cum_client_trainings,cum_device_seconds\n");
+        + "cum_client_trainings,cum_device_seconds,cum_scoring_flops,cum_scoring_bytes\n");
     for (IterationRecord r : curve) {
-      sb.append(String.format(Locale.ROOT, "%d,%.6g,%d,%s,%d,%d,%s,%.6g,%d,%d,%.6f,%d,\"%s\",%d,%d,%d,%.6g%n",
+      sb.append(String.format(Locale.ROOT, "%d,%.6g,%d,%s,%d,%d,%s,%.6g,%d,%d,%.6f,%d,\"%s\",%d,%d,%d,%.6g,%d,%d%n",
           r.iteration(), r.target(), r.candidates(), r.dropped().toString().replace(", ", ";").replace(",", ";"),
           r.chosenLayer(), r.chosenWidth(), r.architecture(), r.resource(), r.params(), r.flops(),
           r.validationAccuracy(), r.shortTermRounds(), r.roundsReason().replace("\"", "'"), r.cumTrainFlops(),
-          r.cumBytes(), r.cumClientTrainings(), r.cumDeviceSeconds()));
+          r.cumBytes(), r.cumClientTrainings(), r.cumDeviceSeconds(), r.cumScoringFlops(), r.cumScoringBytes()));
     }
     return sb.toString();
   }
@@ -61,8 +61,9 @@ public final class SearchTable {
     phase.put("train_flops", last.cumTrainFlops() - first.cumTrainFlops());
     phase.put("bytes", last.cumBytes() - first.cumBytes());
     phase.put("client_trainings", last.cumClientTrainings() - first.cumClientTrainings());
-    // not training traffic, so not in the ledger, but the clients pay it: models sent to be scored
-    phase.put("validation_bytes_down", r.validationBytes());
+    // scoring candidates on validation hold-outs: forward passes, and models sent only to be scored
+    phase.put("scoring_flops", last.cumScoringFlops() - first.cumScoringFlops());
+    phase.put("scoring_bytes_down", last.cumScoringBytes() - first.cumScoringBytes());
     ArrayNode curve = summary.putArray("tradeoff_curve");
     for (IterationRecord i : r.curve()) {
       ObjectNode p = curve.addObject();

@@ -24,4 +24,6 @@ public record IterationRecord(
     long cumTrainFlops,
     long cumBytes,
     long cumClientTrainings,
-    double cumDeviceSeconds) implements java.io.Serializable {}
+    double cumDeviceSeconds,
+    long cumScoringFlops,
+    long cumScoringBytes) implements java.io.Serializable {}

@@ -2,6 +2,7 @@ package io.fednas.search;
 
 import io.fednas.config.EvalConfig;
 import io.fednas.config.FederatedConfig;
+import io.fednas.config.Scoring;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.cost.ResourceMetric;
@@ -57,7 +58,7 @@ public final class SearchLoop {
 
   /** The search's outcome: the chosen model after each iteration, and the final one. */
   public record Result(ModelState finalModel, List<IterationRecord> curve, int rounds, int candidatesTrained,
-      int candidatesDropped, double deviceSeconds, long validationBytes, List<TournamentRecord> tournament) {}
+      int candidatesDropped, double deviceSeconds, List<TournamentRecord> tournament) {}
 
   /**
    * Everything the search has done and has yet to do, at a round boundary: what a checkpoint
@@ -73,7 +74,6 @@ public final class SearchLoop {
     private double deviceSeconds;
     private int candidatesTrained;
     private int candidatesDropped;
-    private long validationBytes;
     private final List<TournamentRecord> tournament = new ArrayList<>();
     private final List<IterationRecord> curve = new ArrayList<>();
     private int iteration = 1; // in progress, or next
@@ -92,10 +92,10 @@ public final class SearchLoop {
     public SearchSnapshot snapshot() {
       Iteration it = inProgress;
       return new SearchSnapshot(firstRound, round, r0, budget, deviceSeconds, candidatesTrained, candidatesDropped,
-          validationBytes, List.copyOf(tournament), List.copyOf(curve), iteration, current, currentAccuracy, schedule,
+          List.copyOf(tournament), List.copyOf(curve), iteration, current, currentAccuracy, schedule,
           roundsSoFar, it == null ? null : new SearchSnapshot.IterationSnapshot(List.copyOf(it.candidates), it.target,
               it.shortTermRounds, it.startRound, new TreeMap<>(it.live), new TreeMap<>(it.scores),
-              List.copyOf(it.dropped), it.done, it.step, it.over), finished);
+              new TreeMap<>(it.latest), List.copyOf(it.dropped), it.done, it.step, it.over), finished);
     }
 
     /** The search continued from a snapshot. */
@@ -108,7 +108,6 @@ public final class SearchLoop {
       st.deviceSeconds = s.deviceSeconds();
       st.candidatesTrained = s.candidatesTrained();
       st.candidatesDropped = s.candidatesDropped();
-      st.validationBytes = s.validationBytes();
       st.tournament.addAll(s.tournament());
       st.curve.addAll(s.curve());
       st.iteration = s.iteration();
@@ -123,6 +122,7 @@ public final class SearchLoop {
         it.live.clear();
         it.live.putAll(i.live());
         it.scores.putAll(i.scores());
+        it.latest.putAll(i.latestScores());
         it.dropped.addAll(i.dropped());
         it.done = i.done();
         it.step = i.step();
@@ -141,6 +141,7 @@ public final class SearchLoop {
     private final int startRound;
     private final TreeMap<Integer, ModelState> live = new TreeMap<>();
     private final Map<Integer, Double> scores = new HashMap<>(); // every candidate's last score, dropped ones too
+    private final Map<Integer, Double> latest = new TreeMap<>(); // scores from the training clients, latest round
     private final List<Integer> dropped = new ArrayList<>();
     private int done; // short-term rounds of finished rungs
     private int step; // rounds done in the current rung
@@ -190,7 +191,7 @@ public final class SearchLoop {
       checkpoint.accept(s);
     }
     return new Result(s.current, List.copyOf(s.curve), s.round - s.firstRound + 1, s.candidatesTrained,
-        s.candidatesDropped, s.deviceSeconds, s.validationBytes, List.copyOf(s.tournament));
+        s.candidatesDropped, s.deviceSeconds, List.copyOf(s.tournament));
   }
 
   /** Generates the next iteration's candidates; false when the search is over. */
@@ -257,7 +258,9 @@ public final class SearchLoop {
     Iteration it = s.inProgress;
     Map<Integer, Candidate> byId = new HashMap<>();
     it.candidates.forEach(c -> byId.put(c.id(), c));
-    TrainingPlan plan = new TrainingPlan(fed.localEpochs(), fed.batchSize(), fed.learningRate(), fed.momentum(), seed);
+    boolean onClients = search.scoring() == Scoring.CLIENTS;
+    TrainingPlan plan = new TrainingPlan(fed.localEpochs(), fed.batchSize(), fed.learningRate(), fed.momentum(), seed,
+        onClients ? eval.batchSize() : 0);
     int rung = search.tournament() ? search.rungRounds() : it.shortTermRounds;
     while (!it.over && it.done < it.shortTermRounds) {
       int len = Math.min(rung, it.shortTermRounds - it.done);
@@ -272,19 +275,34 @@ public final class SearchLoop {
       }
       it.done += len;
       it.step = 0;
-      int[] validators = validationClients();
-      Map<Integer, EvalCounts> val = rounds.validate(it.live, validators, eval.batchSize());
-      for (ModelState m : it.live.values()) {
-        s.validationBytes += 4L * ResourceCounter.params(m.arch()) * validators.length; // each scorer downloads the model
-      }
-      for (Map.Entry<Integer, EvalCounts> e : val.entrySet()) {
-        it.scores.put(e.getKey(), e.getValue().accuracy());
-      }
+      score(it, onClients);
       if (it.done < it.shortTermRounds && it.live.size() > 1) {
         drop(s, it, byId);
       }
       it.over = search.tournament() && it.live.size() == 1; // one left: the round budget need not be spent
       checkpoint.accept(s);
+    }
+  }
+
+  /**
+   * The live candidates' scores after a rung. On the training clients: each candidate's latest score,
+   * from the clients that trained it in its last round, measured before they trained (so the model
+   * as it stood one round earlier), at no extra download. A candidate no client scored (all of them
+   * failed) is scored on the validation clients, as every candidate is with {@code search.scoring =
+   * validation}: each of those clients downloads each model it scores.
+   */
+  private void score(Iteration it, boolean onClients) {
+    Map<Integer, ModelState> unscored = new TreeMap<>();
+    for (Map.Entry<Integer, ModelState> e : it.live.entrySet()) {
+      if (onClients && it.latest.containsKey(e.getKey())) {
+        it.scores.put(e.getKey(), it.latest.get(e.getKey()));
+      } else {
+        unscored.put(e.getKey(), e.getValue());
+      }
+    }
+    if (!unscored.isEmpty()) {
+      rounds.validate(unscored, validationClients(), eval.batchSize())
+          .forEach((id, counts) -> it.scores.put(id, counts.accuracy()));
     }
   }
 
@@ -346,6 +364,7 @@ public final class SearchLoop {
       int[] sampled, int[] modelOf, TrainingPlan plan) {
     RoundRunner.Outcome outcome = rounds.run(round, models, sampled, modelOf, plan);
     live.putAll(outcome.models());
+    outcome.scores().forEach((id, counts) -> s.inProgress.latest.put(id, counts.accuracy()));
     s.deviceSeconds += outcome.simulatedSeconds();
     return outcome.failures().isEmpty() ? ""
         : ", " + outcome.failures().size() + "/" + outcome.sampled() + " clients failed";
@@ -391,6 +410,7 @@ public final class SearchLoop {
     CostLedger.Totals t = ledger.totals();
     return new IterationRecord(i, target, candidates, List.copyOf(dropped), layer, width, arch.describe(),
         metric.of(arch), ResourceCounter.params(arch), ResourceCounter.forwardFlops(arch), accuracy, rounds, reason,
-        t.trainFlops(), t.bytesDown() + t.bytesUp(), t.clientTrainings(), s.deviceSeconds);
+        t.trainFlops(), t.bytesDown() + t.bytesUp(), t.clientTrainings(), s.deviceSeconds, t.scoringFlops(),
+        t.scoringBytesDown());
   }
 }

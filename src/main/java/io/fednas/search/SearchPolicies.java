@@ -4,6 +4,7 @@ import io.fednas.FedNasException;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.ResourceMetric;
 import io.fednas.model.Architecture;
+import io.fednas.model.LayerSpec;
 import java.util.Locale;
 
 /**
@@ -30,8 +31,10 @@ public record SearchPolicies(SearchConfig config, ResourceMetric metric, Candida
   public double checkedBudget(Architecture base) {
     for (int layer : config.layers()) {
       if (layer >= base.layers().size() || !base.layers().get(layer).prunable()) {
+        String why = layer < base.layers().size() && base.layers().get(layer) instanceof LayerSpec.DepthwiseBn
+            ? ": it is a depthwise layer, whose width follows the layer before it" : "";
         throw new FedNasException("search.layers names layer " + layer + ", which is not a prunable layer of "
-            + base.name() + " (prunable: " + base.prunableLayers() + ")");
+            + base.name() + why + " (prunable: " + base.prunableLayers() + ")");
       }
     }
     if (generator.layersOf(base).isEmpty()) {

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param inProgress the iteration's short-term fine-tuning, or null between iterations
  */
 public record SearchSnapshot(int firstRound, int round, double r0, double budget, double deviceSeconds,
-    int candidatesTrained, int candidatesDropped, long validationBytes, List<TournamentRecord> tournament,
+    int candidatesTrained, int candidatesDropped, List<TournamentRecord> tournament,
     List<IterationRecord> curve, int iteration, ModelState current, double currentAccuracy,
     RoundSchedule.Decision schedule, int roundsSoFar, IterationSnapshot inProgress, boolean finished) {
 
@@ -22,11 +22,13 @@ public record SearchSnapshot(int firstRound, int round, double r0, double budget
    *
    * @param live the candidates not dropped, with their weights now
    * @param scores every candidate's last score, dropped ones too
+   * @param latestScores the scores the training clients gave each candidate in its latest round
    * @param done short-term rounds of finished rungs
    * @param step rounds done in the current rung
    * @param over whether the tournament ended it early
    */
   public record IterationSnapshot(List<Candidate> candidates, double target, int shortTermRounds, int startRound,
-      Map<Integer, ModelState> live, Map<Integer, Double> scores, List<Integer> dropped, int done, int step,
+      Map<Integer, ModelState> live, Map<Integer, Double> scores, Map<Integer, Double> latestScores,
+      List<Integer> dropped, int done, int step,
       boolean over) {}
 }

@@ -56,18 +56,19 @@ class CheckpointFileTest {
     Candidate c0 = new Candidate(0, 0, 3, narrow, model(narrow, 2).weights(), 1234.5);
     Candidate c1 = new Candidate(1, 2, 4, ARCH.withWidth(2, 4), model(ARCH.withWidth(2, 4), 3).weights(), 1300);
     IterationRecord base0 = new IterationRecord(0, 2000, 0, List.of(), -1, -1, ARCH.describe(), 2000, 99, 2000, 0.5,
-        0, "base model", 10, 20, 30, 0.25);
+        0, "base model", 10, 20, 30, 0.25, 40, 50);
     TournamentRecord t = new TournamentRecord(1, 2, 1, 2, 4, 0.75, TournamentRecord.DROPPED);
     SearchSnapshot.IterationSnapshot it = new SearchSnapshot.IterationSnapshot(List.of(c0, c1), 1500.25, 4, 16,
-        new TreeMap<>(Map.of(0, model(narrow, 5))), new TreeMap<>(Map.of(0, 0.8, 1, 0.75)), List.of(1), 2, 1, false);
-    SearchSnapshot search = new SearchSnapshot(17, 19, 2000, 1000, 3.5, 2, 1, 4096, List.of(t), List.of(base0), 1, base,
+        new TreeMap<>(Map.of(0, model(narrow, 5))), new TreeMap<>(Map.of(0, 0.8, 1, 0.75)),
+        new TreeMap<>(Map.of(0, 0.81)), List.of(1), 2, 1, false);
+    SearchSnapshot search = new SearchSnapshot(17, 19, 2000, 1000, 3.5, 2, 1, List.of(t), List.of(base0), 1, base,
         0.5, new RoundSchedule.Decision(4, "start at minRounds"), 0, it, false);
-    SearchLoop.Result searched = new SearchLoop.Result(base, List.of(base0), 3, 2, 1, 3.5, 4096, List.of(t));
+    SearchLoop.Result searched = new SearchLoop.Result(base, List.of(base0), 3, 2, 1, 3.5, List.of(t));
     RoundMetrics m = new RoundMetrics(19, 10, 9, 1, "7", 600, 0.5, 0.9, 0.3, Double.NaN, Double.NaN, 1.5, 1.0, 2.0,
         0.9, 0.1, Double.POSITIVE_INFINITY, 100, 200, 300, 10);
     return new RunState("seed = 1\nmode = fednas", RunState.Phase.SEARCH, 19, base, false, 0.5, 16, search, searched,
         new io.fednas.cost.CostLedger.Snapshot(new long[] {1, 2}, new long[] {0, 1}, new long[] {10, 20},
-            new long[] {3, 4}, new long[] {5, 6}),
+            new long[] {3, 4}, new long[] {5, 6}, new long[] {7, 8}, new long[] {0, 9}),
         List.of(m), new RoundRunner.State(List.of(new ClientFailure(19, 7, 1, ClientFailure.Kind.MISSED_DEADLINE,
             "needed 3s", 0.5)), 0), 42.5);
   }

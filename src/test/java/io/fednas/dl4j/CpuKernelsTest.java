@@ -152,6 +152,37 @@ class CpuKernelsTest {
     }
   }
 
+  /** A MobileNet's depthwise layers and batch norms run the project's kernels too, and training still learns. */
+  @Test
+  void mobileNetLayersRunTheProjectsKernels() {
+    MultiLayerNetwork net = NetworkBuilder.build(Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10), 1, 0.1, 0.9);
+    int depthwise = 0;
+    int batchNorms = 0;
+    for (Layer l : net.getLayers()) {
+      if (l instanceof org.deeplearning4j.nn.layers.convolution.DepthwiseConvolution2DLayer) {
+        assertInstanceOf(DepthwiseLayer.class, l);
+        depthwise++;
+      } else if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+        assertInstanceOf(BatchNormKernel.class, l.getHelper());
+        batchNorms++;
+      }
+    }
+    assertEquals(9, depthwise);
+    assertEquals(19, batchNorms);
+    Nd4j.getRandom().setSeed(4);
+    INDArray x = Nd4j.rand(DataType.FLOAT, 16, 784);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, 16, 10);
+    for (int i = 0; i < 16; i++) {
+      y.putScalar(i, i % 10, 1f);
+    }
+    net.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+    double first = net.score();
+    for (int i = 0; i < 30; i++) {
+      net.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+    }
+    assertTrue(net.score() < first / 2, "the loss fell from " + first + " to " + net.score());
+  }
+
   /** The kernels sit in the layers; the network's configuration, which a saved model holds, names DL4J's classes only. */
   @Test
   void kernelsAreInstalledWhileTheConfigurationStaysDl4js() {

@@ -47,7 +47,7 @@ class Im2colConvolutionTest {
       Class<?> later = oneDnn ? OneDnnConvolution.class : Im2colConvolution.class;
       boolean first = true;
       for (Layer l : net.getLayers()) {
-        if (l instanceof ConvolutionLayer) {
+        if (l.getClass() == ConvolutionLayer.class) { // not its depthwise subclass: DL4J's own op runs those
           assertEquals(first ? Im2colConvolution.class : later, l.getHelper().getClass());
           first = false;
         }
@@ -163,6 +163,12 @@ class Im2colConvolutionTest {
     assertSameAsBuiltIn(new Architecture("c", 1, 16, 16, 3, List.of(new Conv(16, 5, 1, true), new Conv(8, 5, 1, true),
         new Dense(6))));
     assertSameAsBuiltIn(Architectures.byName("mcmahan-cnn", 1, 28, 28, 10));
+  }
+
+  /** A MobileNet's stem and 1x1 pointwise convolutions: no bias, no activation of their own (batch norm and ReLU follow). */
+  @Test
+  void mobileNetConvolutionsWithoutBiasOrActivation() throws Exception {
+    assertSameAsBuiltIn(Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10));
   }
 
   @Test

@@ -1,14 +1,19 @@
 package io.fednas.dl4j;
 
-import io.fednas.model.Architecture;
-import io.fednas.model.ResourceCounter;
-import io.fednas.model.WeightSurgery;
-import io.fednas.model.LayerSpec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fednas.model.Architecture;
+import io.fednas.model.Architectures;
+import io.fednas.model.LayerSpec;
 import io.fednas.model.LayerSpec.Conv;
+import io.fednas.model.LayerSpec.ConvBn;
+import io.fednas.model.LayerSpec.DepthwiseBn;
+import io.fednas.model.LayerSpec.GlobalAvgPool;
+import io.fednas.model.ParameterLayout;
+import io.fednas.model.ResourceCounter;
+import io.fednas.model.WeightSurgery;
 import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.MaxPool;
 import java.util.Arrays;
@@ -100,5 +105,91 @@ class WeightSurgeryTest {
     float[] narrowed = WeightSurgery.narrow(a, w, 0, 2);
     MultiLayerNetwork n = load(a.withWidth(0, 2), narrowed);
     assertEquals(net.getParam("2_b"), n.getParam("2_b"));
+  }
+
+  private static final Architecture MOBILE = new Architecture("m", 2, 10, 10, 5, List.of(
+      new ConvBn(8, 3, 1), new DepthwiseBn(3, 1), new ConvBn(10, 1, 1), new DepthwiseBn(3, 2), new ConvBn(12, 1, 1),
+      new GlobalAvgPool()));
+
+  /** Random weights with running variances kept positive, as trained batch norm has them. */
+  private static float[] trainedLikeMobileWeights(Architecture a) {
+    float[] w = trainedLikeWeights(a);
+    for (ParameterLayout.Tensor t : ParameterLayout.of(a).tensors()) {
+      if (t.name().equals("var")) {
+        for (int i = t.offset(); i < t.offset() + t.size(); i++) {
+          w[i] = 0.5f + Math.abs(w[i]);
+        }
+      }
+    }
+    return w;
+  }
+
+  /**
+   * The original network with the dropped channels of {@code layer} silenced: their batch-norm scale
+   * and shift set to 0 in the layer and in the depthwise layers that follow its channels, so every
+   * activation of those channels is 0 up to the next layer that mixes channels.
+   */
+  private static MultiLayerNetwork silenced(Architecture a, float[] w, int layer, int[] kept) {
+    int next = ParameterLayout.of(a).nextMixing(layer);
+    int[] first = NetworkBuilder.firstDl4jLayers(a);
+    MultiLayerNetwork net = load(a, w);
+    for (int l = layer; l < next; l++) {
+      if (!(a.layers().get(l) instanceof ConvBn) && !(a.layers().get(l) instanceof DepthwiseBn)) {
+        continue;
+      }
+      for (int f = 0; f < a.width(layer); f++) {
+        if (Arrays.binarySearch(kept, f) < 0) {
+          net.getParam((first[l] + 1) + "_gamma").putScalar(f, 0);
+          net.getParam((first[l] + 1) + "_beta").putScalar(f, 0);
+        }
+      }
+    }
+    return net;
+  }
+
+  @Test
+  void narrowingThroughSeparableBlocksAndBatchNormIsExact() {
+    for (Architecture a : List.of(MOBILE, Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10))) {
+      float[] w = trainedLikeMobileWeights(a);
+      INDArray x = Nd4j.rand(DataType.FLOAT, 3, a.channels() * a.height() * a.width());
+      for (int layer : a.prunableLayers()) {
+        int width = Math.max(1, a.width(layer) / 2);
+        int[] kept = WeightSurgery.keptChannels(a, w, layer, width);
+        Architecture narrowed = a.withWidth(layer, width);
+        float[] nw = WeightSurgery.narrow(a, w, layer, width);
+        assertEquals(ResourceCounter.params(narrowed), nw.length);
+        INDArray expected = silenced(a, w, layer, kept).output(x, false);
+        INDArray actual = load(narrowed, nw).output(x, false);
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff < 1e-5, a.name() + " layer " + layer + ": outputs differ by " + diff);
+      }
+    }
+  }
+
+  @Test
+  void aDepthwiseLayerFollowsTheChannelsOfTheLayerBeforeIt() {
+    float[] w = trainedLikeMobileWeights(MOBILE);
+    int[] kept = WeightSurgery.keptChannels(MOBILE, w, 0, 3);
+    float[] nw = WeightSurgery.narrow(MOBILE, w, 0, 3);
+    MultiLayerNetwork before = load(MOBILE, w);
+    MultiLayerNetwork after = load(MOBILE.withWidth(0, 3), nw);
+    int[] first = NetworkBuilder.firstDl4jLayers(MOBILE);
+    // the depthwise layer's filters and batch norm keep the kept channels; the pointwise after it, those inputs
+    INDArray dwBefore = before.getParam(first[1] + "_W");
+    INDArray dwAfter = after.getParam(first[1] + "_W");
+    INDArray pwBefore = before.getParam(first[2] + "_W");
+    INDArray pwAfter = after.getParam(first[2] + "_W");
+    for (int k = 0; k < kept.length; k++) {
+      assertEquals(before.getParam((first[1] + 1) + "_mean").getFloat(kept[k]),
+          after.getParam((first[1] + 1) + "_mean").getFloat(k));
+      for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++) {
+          assertEquals(dwBefore.getFloat(new long[] {i, j, kept[k], 0}), dwAfter.getFloat(new long[] {i, j, k, 0}));
+        }
+      }
+      for (int o = 0; o < 10; o++) {
+        assertEquals(pwBefore.getFloat(new long[] {o, kept[k], 0, 0}), pwAfter.getFloat(new long[] {o, k, 0, 0}));
+      }
+    }
   }
 }

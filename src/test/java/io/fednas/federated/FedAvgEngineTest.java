@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fednas.config.ConfigLoader;
 import io.fednas.config.FedNasConfig;
+import io.fednas.cost.CostLedger;
 import io.fednas.data.ClientPlan;
+import io.fednas.fleet.Fleet;
 import io.fednas.model.Architecture;
 import io.fednas.model.Architectures;
+import io.fednas.model.ParameterLayout;
+import io.fednas.model.ResourceCounter;
 import io.fednas.dl4j.Dl4jBackend;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -256,5 +260,73 @@ class FedAvgEngineTest {
     assertEquals(org.apache.spark.SparkException.class, failed.getClass(), failed.toString());
     assertTrue(failed.getMessage().startsWith("Job aborted due to stage failure"), failed.getMessage());
     assertTrue(failed.getMessage().contains("client 3 has no data"), failed.getMessage());
+  }
+
+  @Test
+  void batchNormStatisticsAreAveragedByTheClientsSampleSharesLikeEveryWeight() {
+    Architecture mobile = Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10);
+    ModelState w0 = new ModelState(mobile, new Dl4jBackend().initialWeights(mobile, 1));
+    TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
+    try (FedAvgEngine engine = new FedAvgEngine(sc, new Dl4jBackend(), cfg.data(), plan, 2, 0)) {
+      int[] sampled = {4, 17};
+      float[] avg = engine.trainRound(1, w0, sampled, training).averagedWeights();
+      float[][] alone = new float[2][];
+      for (int i = 0; i < 2; i++) {
+        alone[i] = engine.trainRound(1, w0, new int[] {sampled[i]}, training).averagedWeights();
+      }
+      double n0 = plan.train()[4].length;
+      double n1 = plan.train()[17].length;
+      int statistics = 0;
+      for (ParameterLayout.Tensor t : ParameterLayout.of(mobile).tensors()) {
+        if (!t.name().equals("mean") && !t.name().equals("var")) {
+          continue;
+        }
+        for (int i = t.offset(); i < t.offset() + t.size(); i++) {
+          double expected = (alone[0][i] * n0 + alone[1][i] * n1) / (n0 + n1);
+          assertEquals(expected, avg[i], 1e-6, t.name() + " of layer " + t.layer());
+          statistics += alone[0][i] != w0.weights()[i] ? 1 : 0;
+        }
+      }
+      assertTrue(statistics > 0, "the clients' training moved the running statistics");
+    }
+  }
+
+  @Test
+  void clientsScoreTheModelTheyDownloadedBeforeTrainingAtNoExtraBytes() {
+    Architecture narrow = arch.withWidth(4, 100);
+    Map<Integer, ModelState> models = Map.of(
+        0, new ModelState(arch, new Dl4jBackend().initialWeights(arch, 1)),
+        1, new ModelState(narrow, new Dl4jBackend().initialWeights(narrow, 2)));
+    int[] sampled = {2, 5, 9, 30};
+    int[] modelOf = {0, 1, 0, 1};
+    int[] trainSizes = java.util.Arrays.stream(plan.train()).mapToInt(t -> t.length).toArray();
+    try (FedAvgEngine engine = new FedAvgEngine(sc, new Dl4jBackend(), cfg.data(), plan, 2, 0)) {
+      CostLedger scoredLedger = new CostLedger(40);
+      CostLedger plainLedger = new CostLedger(40);
+      Fleet fleet = Fleet.of(cfg.simulation(), null, java.nio.file.Path.of("conf/devices"), cfg.seed(), trainSizes, 1);
+      RoundRunner.Outcome scored = new RoundRunner(engine, fleet, cfg.faults(), 40, 4, scoredLedger)
+          .run(3, models, sampled, modelOf, new TrainingPlan(1, 32, 0.05, 0, 7, 50));
+      RoundRunner.Outcome plain = new RoundRunner(engine, fleet, cfg.faults(), 40, 4, plainLedger)
+          .run(3, models, sampled, modelOf, new TrainingPlan(1, 32, 0.05, 0, 7));
+      // each candidate's score is what its own clients' hold-outs say of the model as it was sent
+      assertEquals(engine.validate(models.get(0), new int[] {2, 9}, 50), scored.scores().get(0));
+      assertEquals(engine.validate(models.get(1), new int[] {5, 30}, 50), scored.scores().get(1));
+      assertEquals(Map.of(), plain.scores());
+      // scoring changes no training, adds no byte, and its forward passes are counted apart
+      assertArrayEquals(plain.models().get(0).weights(), scored.models().get(0).weights());
+      assertEquals(plainLedger.totals().bytesDown(), scoredLedger.totals().bytesDown());
+      assertEquals(plainLedger.totals().bytesUp(), scoredLedger.totals().bytesUp());
+      assertEquals(plainLedger.totals().trainFlops(), scoredLedger.totals().trainFlops());
+      assertEquals(0, scoredLedger.totals().scoringBytesDown());
+      long expectedFlops = ResourceCounter.forwardFlops(arch) * scored.scores().get(0).count()
+          + ResourceCounter.forwardFlops(narrow) * scored.scores().get(1).count();
+      assertEquals(expectedFlops, scoredLedger.totals().scoringFlops());
+      assertEquals(0, plainLedger.totals().scoringFlops());
+      // scoring on separate validation clients: each downloads each model
+      CostLedger validators = new CostLedger(40);
+      new RoundRunner(engine, fleet, cfg.faults(), 40, 4, validators).validate(models, new int[] {1, 2, 3}, 50);
+      assertEquals(3 * 4L * (ResourceCounter.params(arch) + ResourceCounter.params(narrow)),
+          validators.totals().scoringBytesDown());
+    }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fednas.config.EvalConfig;
 import io.fednas.config.FederatedConfig;
 import io.fednas.config.Metric;
+import io.fednas.config.Scoring;
 import io.fednas.config.SearchConfig;
 import io.fednas.config.Selection;
 import io.fednas.cost.CostLedger;
@@ -48,8 +49,11 @@ class SearchLoopTest {
     return score;
   }
 
-  /** Runs no training: each round returns the models as they came, and counts who trained what. */
-  private static final class ScriptedRounds implements RoundExecutor {
+  /**
+   * Runs no training: each round returns the models as they came, and counts who trained what. When
+   * the plan scores, each model's score comes back with the round, as the clients would give it.
+   */
+  private static class ScriptedRounds implements RoundExecutor {
     final List<Integer> modelsPerRound = new ArrayList<>();
     final List<Integer> validations = new ArrayList<>();
     final ToDoubleFunction<ModelState> score;
@@ -67,12 +71,17 @@ class SearchLoopTest {
     public RoundRunner.Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf,
         TrainingPlan training) {
       modelsPerRound.add(models.size());
-      return new RoundRunner.Outcome(new TreeMap<>(models), List.of(), List.of(), sampled.length, 1.0, 0);
+      Map<Integer, EvalCounts> scores = training.scores() ? counts(models) : Map.of();
+      return new RoundRunner.Outcome(new TreeMap<>(models), List.of(), List.of(), sampled.length, 1.0, 0, scores);
     }
 
     @Override
     public Map<Integer, EvalCounts> validate(Map<Integer, ModelState> models, int[] clients, int batchSize) {
       validations.add(models.size());
+      return counts(models);
+    }
+
+    private Map<Integer, EvalCounts> counts(Map<Integer, ModelState> models) {
       Map<Integer, EvalCounts> out = new HashMap<>();
       models.forEach((id, m) -> out.put(id, new EvalCounts(Math.round(score.applyAsDouble(m) * 10_000), 10_000, 0)));
       return out;
@@ -98,8 +107,13 @@ class SearchLoopTest {
   }
 
   private static SearchConfig search(boolean parallel, boolean tournament, boolean dynamic, double budgetRatio) {
+    return search(parallel, tournament, dynamic, budgetRatio, Scoring.VALIDATION);
+  }
+
+  private static SearchConfig search(boolean parallel, boolean tournament, boolean dynamic, double budgetRatio,
+      Scoring scoring) {
     return new SearchConfig(Metric.FLOPS, "phone-high", "conf/devices", budgetRatio, 0, 0.02, 0.96, 40, 2, List.of(),
-        Selection.ACCURACY, "", 1, 1, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5);
+        Selection.ACCURACY, scoring, "", 1, 1, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5);
   }
 
   private static SearchLoop.Result run(SearchConfig s, ScriptedRounds rounds) {
@@ -168,6 +182,38 @@ class SearchLoopTest {
     assertEquals(r.rounds(), rounds.modelsPerRound.size());
     assertTrue(rounds.modelsPerRound.stream().allMatch(n -> n == 1), "one candidate per round");
     assertEquals(0, r.candidatesDropped());
+  }
+
+  @Test
+  void scoringOnTheTrainingClientsNeedsNoValidationStageAndRanksTheSame() {
+    ScriptedRounds onValidators = new ScriptedRounds(SearchLoopTest::byCutLayer);
+    SearchLoop.Result byValidators = run(search(true, true, false, 0.8), onValidators);
+    ScriptedRounds onClients = new ScriptedRounds(SearchLoopTest::byCutLayer);
+    SearchLoop.Result byClients = run(search(true, true, false, 0.8, Scoring.CLIENTS), onClients);
+    assertEquals(List.of(), onClients.validations, "no model sent to a validation client");
+    assertTrue(onValidators.validations.size() > 0);
+    // the script scores a model by its architecture, which training does not change: the same decisions
+    assertEquals(byValidators.tournament(), byClients.tournament());
+    assertEquals(byValidators.finalModel().arch(), byClients.finalModel().arch());
+  }
+
+  @Test
+  void aCandidateNoClientScoredIsScoredByTheValidationClients() {
+    // the round reports no score for candidate 0 (its clients all failed, say)
+    ScriptedRounds rounds = new ScriptedRounds(SearchLoopTest::byCutLayer) {
+      @Override
+      public RoundRunner.Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf,
+          TrainingPlan training) {
+        RoundRunner.Outcome o = super.run(round, models, sampled, modelOf, training);
+        Map<Integer, EvalCounts> scores = new TreeMap<>(o.scores());
+        scores.remove(0);
+        return new RoundRunner.Outcome(o.models(), o.accepted(), o.failures(), o.sampled(), o.simulatedSeconds(),
+            o.slowestTaskSeconds(), scores);
+      }
+    };
+    SearchLoop.Result r = run(search(true, true, false, 0.9, Scoring.CLIENTS), rounds);
+    assertEquals(1, rounds.validations.get(0), "only the unscored candidate went to the validation clients");
+    assertTrue(r.tournament().stream().anyMatch(t -> t.iteration() == 1 && t.candidate() == 0));
   }
 
   @Test
