@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Client-training throughput measured inside the real engine (Spark local, DL4J in the tasks).
 #
-#   bench/throughput.sh --model lenet|mcmahan-cnn|vgg-small --batch N [--rounds R] [--clients-per-round M]
+#   bench/throughput.sh --model lenet|mcmahan-cnn|vgg-small|mobilenet-28 --batch N [--rounds R] [--clients-per-round M]
 #                       [--warmup-rounds W] [key=value ...]
 #
 # key=value: job config overrides for trying levers, e.g. spark.master=local[1] (with OMP_NUM_THREADS=2).

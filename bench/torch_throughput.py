@@ -2,7 +2,9 @@
 """The PyTorch peer of bench/throughput.sh: the same network, batch and optimizer on the same cores.
 
     python3 bench/torch_throughput.py --model lenet --batch 64 [--threads 2] [--samples 1200] [--epochs 5]
-                                      [--warmup-epochs 1]
+                                      [--warmup-epochs 1] [--width 0.5]
+
+--width scales mobilenet-28's widths (the engine's model.widthMultiplier).
 
 Trains on real MNIST (datasets/mnist, IDX) with plain SGD (lr 0.05), one process using --threads
 intra-op threads (the engine runs one task per core), and prints samples/s over epochs W+1..N
@@ -43,7 +45,25 @@ def mnist(n):
     sys.exit("torch_throughput.py: no MNIST under %s (run datasets/fetch mnist)" % base)
 
 
-def network(name):
+def mobilenet28(width):
+    # io.fednas.model.Architectures' mobilenet-28: a 3x3 stem, nine depthwise-separable blocks, each
+    # convolution without bias and followed by batch norm and ReLU, global average pooling
+    def w(c):
+        return max(1, int(c * width + 0.5))
+
+    def conv_bn(cin, cout, k, stride=1, groups=1):
+        return [nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, groups=groups, bias=False),
+                nn.BatchNorm2d(cout), nn.ReLU()]
+
+    layers = conv_bn(1, w(16), 3)
+    c = w(16)
+    for stride, out in [(1, 32), (2, 64), (1, 64), (2, 128), (1, 128), (1, 128), (2, 256), (1, 256), (1, 256)]:
+        layers += conv_bn(c, c, 3, stride, groups=c) + conv_bn(c, w(out), 1)
+        c = w(out)
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 10))
+
+
+def network(name, width=1.0):
     # the same layers as io.fednas.model.Architectures (DL4J: ReLU after conv and dense, softmax output)
     if name == "lenet":
         return nn.Sequential(nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5), nn.ReLU(),
@@ -52,6 +72,8 @@ def network(name):
         return nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                              nn.Linear(3136, 512), nn.ReLU(), nn.Linear(512, 10))
+    if name == "mobilenet-28":
+        return mobilenet28(width)
     sys.exit("torch_throughput.py: unknown model " + name)
 
 
@@ -63,6 +85,7 @@ def main():
     p.add_argument("--samples", type=int, default=1200)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--warmup-epochs", type=int, default=1)
+    p.add_argument("--width", type=float, default=1.0)
     a = p.parse_args()
     if not 1 <= a.warmup_epochs < a.epochs:
         sys.exit("torch_throughput.py: --warmup-epochs must be at least 1 and below --epochs (%d), not %d"
@@ -70,7 +93,7 @@ def main():
     torch.manual_seed(42)
     torch.set_num_threads(a.threads)
     x, y = mnist(a.samples)
-    net = network(a.model)
+    net = network(a.model, a.width)
     opt = torch.optim.SGD(net.parameters(), lr=0.05)
     loss_fn = nn.CrossEntropyLoss()
     times = []

@@ -2,8 +2,10 @@
 # Client-training throughput of the engine against PyTorch on the same network, batch, optimizer
 # (plain SGD) and cores, measured side by side in one run, with the machine's fp32 GEMM ceiling.
 #
-#   bench/vs_pytorch.sh [--models "lenet mcmahan-cnn"] [--batches "32 64"] [--rounds 15]
-#                       [--clients-per-round 2] [--warmup-rounds 1]
+#   bench/vs_pytorch.sh [--models "lenet mcmahan-cnn mobilenet-28"] [--batches "32 64"] [--rounds 15]
+#                       [--clients-per-round 2] [--warmup-rounds 1] [--width 0.5]
+#
+# --width is mobilenet-28's width multiplier (model.widthMultiplier), for both frameworks.
 #
 # For each model and batch: bench/throughput.sh (the engine: local[2], one task per core, one
 # native thread per task) then bench/torch_throughput.py (one process, as many threads as cores),
@@ -16,7 +18,7 @@
 # job's steady state: --rounds 30 --warmup-rounds 15. PyTorch runs as many epochs and drops as many.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-models="lenet mcmahan-cnn"; batches="32 64"; rounds=15; per_round=2; warmup=1
+models="lenet mcmahan-cnn mobilenet-28"; batches="32 64"; rounds=15; per_round=2; warmup=1; width=0.5
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models="$2"; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --clients-per-round) per_round="$2"; shift 2 ;;
     --warmup-rounds) warmup="$2"; shift 2 ;;
+    --width) width="$2"; shift 2 ;;
     *) echo "bench/vs_pytorch.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -38,11 +41,13 @@ echo "fp32 GEMM 1024^2 (ND4J, all cores): $gemm GFLOP/s" >&2
 rows=()
 for model in $models; do
   for batch in $batches; do
+    w=1.0
+    [ "$model" = mobilenet-28 ] && w="$width"
     engine=$("$root/bench/throughput.sh" --model "$model" --batch "$batch" --rounds "$rounds" \
-      --clients-per-round "$per_round" --warmup-rounds "$warmup" | tail -1)
+      --clients-per-round "$per_round" --warmup-rounds "$warmup" model.widthMultiplier="$w" | tail -1)
     # the same number of samples per measured epoch as the engine trains per round: clients x 600
     torch=$("$py" "$root/bench/torch_throughput.py" --model "$model" --batch "$batch" --threads "$cores" \
-      --samples $((per_round * 600)) --epochs "$rounds" --warmup-epochs "$warmup" 2>/dev/null | tail -1)
+      --samples $((per_round * 600)) --epochs "$rounds" --warmup-epochs "$warmup" --width "$w" 2>/dev/null | tail -1)
     e=$(echo "$engine" | sed 's/.*"samples_per_s":\([0-9.]*\).*/\1/')
     t=$(echo "$torch" | sed 's/.*"samples_per_s": \([0-9.]*\).*/\1/')
     ratio=$(awk -v e="$e" -v t="$t" 'BEGIN { printf "%.3f", e / t }')

@@ -1,6 +1,7 @@
 package io.fednas.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fednas.FedNasException;
 import io.fednas.checkpoint.CheckpointFile;
 import io.fednas.checkpoint.Checkpoints;
 import io.fednas.checkpoint.RunState;
@@ -44,7 +45,10 @@ final class RunOutputs {
     this.backend = backend;
   }
 
-  /** {@code base}: the architecture the search started from. Returns the summary written. */
+  /**
+   * The model, the tables and their Parquet copies; returns summary.json's content (written by
+   * {@link #finish}). The search's summary compares with {@code setup}'s architecture, the one it started from.
+   */
   ObjectNode complete(RunState state, CostLedger ledger, List<ClientFailure> failures, RunSetup setup,
       Checkpoints checkpoints, boolean resumed, SparkSession spark, Provenance provenance) throws IOException {
     Architecture finalArch = state.model().arch();
@@ -93,7 +97,7 @@ final class RunOutputs {
       s.put("status", "failed");
       s.put("mode", cfg.mode().key());
       s.put("name", cfg.name());
-      io.fednas.FedNasException cause = FedNasJob.userError(e);
+      FedNasException cause = FedNasJob.userError(e);
       s.put("error", String.valueOf(cause != null ? cause.getMessage() : e.getMessage()));
       s.put("wall_seconds", wallSeconds);
       dir.writeString("summary.json", Json.MAPPER.writeValueAsString(s));

@@ -7,6 +7,7 @@ import io.fednas.config.FedNasConfig;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.federated.FedAvgLoop;
+import io.fednas.federated.RoundMetrics;
 import io.fednas.federated.RoundRunner;
 import io.fednas.model.Architecture;
 import io.fednas.report.MetricsTable;
@@ -132,7 +133,7 @@ final class RunPhases {
   }
 
   /** Saved before it is shown: a round on screen is never lost. */
-  private void afterRound(io.fednas.federated.RoundMetrics m, float[] weights) {
+  private void afterRound(RoundMetrics m, float[] weights) {
     metrics.add(m);
     state = state.afterRound(m, weights);
     checkpoints.afterRound(m.round());

@@ -69,6 +69,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aWidthMultiplierOutsideZeroToFourIsRejected() {
+    for (String bad : List.of("0", "-1", "4.5")) {
+      ConfigError e = fails(null, "model.widthMultiplier=" + bad);
+      assertTrue(e.getMessage().contains("model.widthMultiplier") && e.getMessage().contains("(0.0, 4.0]"),
+          e.getMessage());
+    }
+    assertEquals(0.5, ConfigLoader.load(null, List.of("model.arch=mobilenet-28", "model.widthMultiplier=0.5"))
+        .widthMultiplier());
+  }
+
+  @Test
   void unknownChoiceListsTheChoices() {
     ConfigError e = fails(null, "data.partition=zipf");
     assertTrue(e.getMessage().contains("one of iid, dirichlet, shards"), e.getMessage());
