@@ -2,8 +2,8 @@ package io.fednas.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fednas.checkpoint.CheckpointFile;
-import io.fednas.checkpoint.RunState;
 import io.fednas.checkpoint.RunState.Phase;
+import io.fednas.checkpoint.RunState;
 import io.fednas.config.FedNasConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.data.Seeds;

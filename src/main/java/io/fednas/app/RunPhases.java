@@ -1,8 +1,8 @@
 package io.fednas.app;
 
 import io.fednas.checkpoint.Checkpoints;
-import io.fednas.checkpoint.RunState;
 import io.fednas.checkpoint.RunState.Phase;
+import io.fednas.checkpoint.RunState;
 import io.fednas.config.FedNasConfig;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;

@@ -2,9 +2,9 @@ package io.fednas.model;
 
 import io.fednas.model.LayerSpec.Conv;
 import io.fednas.model.LayerSpec.ConvBn;
+import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.DepthwiseBn;
 import io.fednas.model.LayerSpec.GlobalAvgPool;
-import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.MaxPool;
 import java.util.ArrayList;
 import java.util.List;

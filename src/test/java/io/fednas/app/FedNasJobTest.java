@@ -1,12 +1,12 @@
 package io.fednas.app;
 
-import io.fednas.report.CsvTable;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fednas.report.CsvTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.fednas.dl4j;
 
-import io.fednas.model.Architectures;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fednas.model.Architectures;
 import java.util.Arrays;
 import java.util.Random;
 import org.deeplearning4j.nn.api.Layer;

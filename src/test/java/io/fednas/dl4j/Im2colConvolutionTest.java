@@ -1,11 +1,10 @@
 package io.fednas.dl4j;
 
-import io.fednas.model.Architecture;
-import io.fednas.model.Architectures;
-import io.fednas.model.LayerSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fednas.model.Architecture;
+import io.fednas.model.Architectures;
 import io.fednas.model.LayerSpec.Conv;
 import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.MaxPool;

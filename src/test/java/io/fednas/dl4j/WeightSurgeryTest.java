@@ -6,16 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fednas.model.Architecture;
 import io.fednas.model.Architectures;
-import io.fednas.model.LayerSpec;
 import io.fednas.model.LayerSpec.Conv;
 import io.fednas.model.LayerSpec.ConvBn;
+import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.DepthwiseBn;
 import io.fednas.model.LayerSpec.GlobalAvgPool;
+import io.fednas.model.LayerSpec.MaxPool;
 import io.fednas.model.ParameterLayout;
 import io.fednas.model.ResourceCounter;
 import io.fednas.model.WeightSurgery;
-import io.fednas.model.LayerSpec.Dense;
-import io.fednas.model.LayerSpec.MaxPool;
 import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fednas.model.LayerSpec.Conv;
 import io.fednas.model.LayerSpec.ConvBn;
+import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.DepthwiseBn;
 import io.fednas.model.LayerSpec.GlobalAvgPool;
-import io.fednas.model.LayerSpec.Dense;
 import io.fednas.model.LayerSpec.MaxPool;
 import java.util.List;
 import org.junit.jupiter.api.Test;

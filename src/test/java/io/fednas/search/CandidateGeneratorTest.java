@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fednas.cost.ResourceMetric;
+import io.fednas.dl4j.Dl4jBackend;
 import io.fednas.model.Architecture;
 import io.fednas.model.Architectures;
-import io.fednas.dl4j.Dl4jBackend;
 import io.fednas.model.ResourceCounter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
