@@ -7,7 +7,7 @@
 # key=value: job config overrides for trying levers, e.g. spark.master=local[1] (with OMP_NUM_THREADS=2).
 # Runs R FedAvg rounds of M IID MNIST clients (600 samples each, E=1) and reports, over rounds W+1..R
 # (rounds 1..W warm up: round 1 builds the networks, and the JVM's JIT compiles the per-minibatch
-# code over the first rounds; W=1 by default, docs/BENCHMARKS.md measures how long warm-up lasts):
+# code over the first rounds; W=1 by default, docs/benchmarks/2026-11-28-sessions-1-9.md measures how long warm-up lasts):
 #   samples_per_s        samples trained / wall time of the training stages (all cores together)
 #   gflop_per_s          the training FLOP rate that implies (3 x forward FLOPs per sample)
 #   per_task_samples_per_s  samples trained / summed client training time (one core)

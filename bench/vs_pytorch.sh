@@ -14,7 +14,7 @@
 #
 # 15 rounds by default, measured from round 2 (--warmup-rounds 1). The JVM keeps compiling the
 # per-minibatch code for longer than that: at 2 clients per round, rounds 16-29 train 8-22% faster
-# than rounds 2-15 (docs/BENCHMARKS.md), while PyTorch runs as fast from its second epoch on. A long
+# than rounds 2-15 (docs/benchmarks/2026-11-28-sessions-1-9.md), while PyTorch runs as fast from its second epoch on. A long
 # job's steady state: --rounds 30 --warmup-rounds 15. PyTorch runs as many epochs and drops as many.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -29,7 +29,8 @@ final class SparkSessions {
       setIfAbsent(conf, e.getKey(), e.getValue());
     }
     // a task's result (a model's weight sums: 8 bytes a parameter) goes back in its status message
-    // rather than through the block manager, 12 ms sooner a round (docs/BENCHMARKS.md, "Round overhead")
+    // rather than through the block manager: sooner a round (docs/benchmarks/2026-11-28-sessions-1-9.md,
+    // "Round overhead")
     setIfAbsent(conf, "spark.task.maxDirectResultSize", "64m");
     return SparkSession.builder().config(conf).getOrCreate();
   }

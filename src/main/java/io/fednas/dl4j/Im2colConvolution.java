@@ -37,7 +37,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * is filled by copying contiguous runs of input rows; at stride 1 with an output as wide as the
  * input (Same mode), by one run per image and weight. (The earlier [n x k] layout needed strided
  * ND4J permutes of the output and of the incoming gradient, and an index array as large as the
- * matrix; docs/BENCHMARKS.md has the measured difference.)
+ * matrix; docs/benchmarks/2026-11-28-sessions-1-9.md has the measured difference.)
  *
  * <p>Chunks: the matrix is built, multiplied and taken apart for {@link Shape#chunk} images at a
  * time, about 1 MB, so it stays in cache between the Java copy and the GEMM. Whole, it is 40 MB for
@@ -48,7 +48,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Im2colConvolution extends CpuConvolution {
   /**
    * The im2col matrix's size per chunk of images, in floats (1 MB). Measured against 4 MB and 2 MB
-   * chunks and the whole matrix (docs/BENCHMARKS.md): no slower, and the least memory.
+   * chunks and the whole matrix (docs/benchmarks/2026-11-28-sessions-1-9.md): no slower, and the least memory.
    */
   private static final long CHUNK_FLOATS = 1L << 18;
   /**

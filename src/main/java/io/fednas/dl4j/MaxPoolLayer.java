@@ -20,10 +20,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Why: one thread, batch 64, oneDNN's max pooling took 18.5 ms on the McMahan CNN's first
  * pooling input (32 x 28 x 28) where libnd4j's loop takes 2.4-4.4 ms, and 8.9 against 1.1 ms on
- * LeNet's (docs/BENCHMARKS.md); DL4J M2.1 asks no helper for the forward pass. libnd4j switches its
- * helpers off per op context, so the convolutions keep oneDNN. The code is DL4J's own forward pass
- * (same arguments, same output shape and workspace) with that one difference, so results are the
- * plain build's bit for bit. Other pooling types go to DL4J unchanged.
+ * LeNet's (docs/benchmarks/2026-11-28-sessions-1-9.md); DL4J M2.1 asks no helper for the forward
+ * pass. libnd4j switches its helpers off per op context, so the convolutions keep oneDNN. The code
+ * is DL4J's own forward pass (same arguments, same output shape and workspace) with that one
+ * difference, so results are the plain build's bit for bit. Other pooling types go to DL4J unchanged.
  */
 final class MaxPoolLayer extends SubsamplingLayer {
 

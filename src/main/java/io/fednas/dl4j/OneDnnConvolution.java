@@ -26,7 +26,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  *
  * <p>Why: on the McMahan CNN's second layer at batch 64, one thread, the forward op takes 19-20 ms
  * and the backward (all three gradients) 34-48 ms, where {@link Im2colConvolution}'s GEMMs alone
- * take about 26 and 52 ms (docs/BENCHMARKS.md). Used on layers after the first: the first layer
+ * take about 26 and 52 ms (docs/benchmarks/2026-11-28-sessions-1-9.md). Used on layers after the first: the first layer
  * needs no gradient with respect to its input, which {@code conv2d_bp} always computes (31 ms for
  * a one-channel 28 x 28 input at batch 64), so {@link Im2colConvolution} keeps it.
  *

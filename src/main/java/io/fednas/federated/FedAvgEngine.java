@@ -25,7 +25,7 @@ import scala.Tuple2;
  * trained, whatever its number of clients). A stage runs one task per task slot, each training
  * several clients one after another and summing their updates
  * in place: a task costs scheduling, a result of O(parameters) to serialise and a merge, and one
- * per client made that 8-13% of a round (docs/BENCHMARKS.md, "Round overhead").
+ * per client made that 8-13% of a round (docs/benchmarks/2026-11-28-sessions-1-9.md, "Round overhead").
  */
 public final class FedAvgEngine implements AutoCloseable {
   private final JavaSparkContext sc;

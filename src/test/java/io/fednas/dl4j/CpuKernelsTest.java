@@ -137,7 +137,7 @@ class CpuKernelsTest {
 
   /**
    * pom.xml picks nd4j-native's oneDNN build; without it (the plain build, or libnd4j's helpers
-   * switched off) the convolutions fall back to im2col, correct but slower (docs/BENCHMARKS.md).
+   * switched off) the convolutions fall back to im2col, correct but slower (docs/benchmarks/2026-11-28-sessions-1-9.md).
    */
   @Test
   void theNativeLibraryRunsConvolutionsOnOneDnn() {
