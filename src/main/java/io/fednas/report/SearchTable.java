@@ -46,6 +46,8 @@ public final class SearchTable {
     s.put("base_params", ResourceCounter.params(base));
     s.put("base_flops", ResourceCounter.forwardFlops(base));
     s.put("final_resource", metric.of(r.finalModel().arch()));
+    s.put("budget", r.budget());
+    s.put("budget_met", metric.of(r.finalModel().arch()) <= r.budget());
     s.put("final_architecture", r.finalModel().arch().describe());
     s.put("iterations", r.curve().size() - 1);
     ArrayNode rounds = s.putArray("rounds_per_iteration");

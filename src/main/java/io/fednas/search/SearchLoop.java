@@ -55,9 +55,12 @@ public final class SearchLoop {
     this.runName = runName;
   }
 
-  /** The search's outcome: the chosen model after each iteration, and the final one. */
+  /**
+   * The search's outcome: the chosen model after each iteration, and the final one, which may be
+   * above the {@code budget} when no layer could be narrowed to an iteration's target.
+   */
   public record Result(ModelState finalModel, List<IterationRecord> curve, int rounds, int candidatesTrained,
-      int candidatesDropped, double deviceSeconds, List<TournamentRecord> tournament) {}
+      int candidatesDropped, double deviceSeconds, List<TournamentRecord> tournament, double budget) {}
 
   /**
    * Everything the search has done and has yet to do, at a round boundary: what a checkpoint
@@ -190,7 +193,7 @@ public final class SearchLoop {
       checkpoint.accept(s);
     }
     return new Result(s.current, List.copyOf(s.curve), s.round - s.firstRound + 1, s.candidatesTrained,
-        s.candidatesDropped, s.deviceSeconds, List.copyOf(s.tournament));
+        s.candidatesDropped, s.deviceSeconds, List.copyOf(s.tournament), s.budget);
   }
 
   /** Generates the next iteration's candidates; false when the search is over. */
@@ -206,7 +209,9 @@ public final class SearchLoop {
     double target = policies.target(resource, s.r0, i);
     List<Candidate> candidates = generator.generate(s.current.arch(), s.current.weights(), Math.max(target, 0));
     if (candidates.isEmpty()) {
-      log.line(String.format(java.util.Locale.ROOT, "iteration %d: no layer can be narrowed to the target %.4g; stopping", i, target));
+      log.line(String.format(java.util.Locale.ROOT, "iteration %d: no layer can be narrowed to the target %.4g; "
+          + "stopping above the budget (%.4g > %.4g %s: lower search.minWidth or search.initialReduction)", i, target,
+          resource, s.budget, metric.unit()));
       return false;
     }
     log.line(String.format(java.util.Locale.ROOT, "iteration %d: target %.4g %s, %d candidates, %d short-term rounds (%s)",

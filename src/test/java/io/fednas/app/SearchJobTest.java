@@ -37,6 +37,8 @@ class SearchJobTest {
       JsonNode search = s.get("search");
       double base = search.get("base_resource").asDouble();
       assertTrue(search.get("final_resource").asDouble() <= 0.6 * base, o.out());
+      assertEquals(0.6 * base, search.get("budget").asDouble(), 1e-6 * base);
+      assertTrue(search.get("budget_met").asBoolean());
       assertTrue(search.get("iterations").asInt() >= 1);
       // rounds counts every phase: 2 base + the short-term rounds + 1 long-term
       assertEquals(2 + search.get("short_term_rounds").asInt() + 1, s.get("rounds").asInt());

@@ -63,7 +63,7 @@ class CheckpointFileTest {
         new TreeMap<>(Map.of(0, 0.81)), List.of(1), 2, 1, false);
     SearchSnapshot search = new SearchSnapshot(17, 19, 2000, 1000, 3.5, 2, 1, List.of(t), List.of(base0), 1, base,
         0.5, new RoundSchedule.Decision(4, "start at minRounds"), 0, it, false);
-    SearchLoop.Result searched = new SearchLoop.Result(base, List.of(base0), 3, 2, 1, 3.5, List.of(t));
+    SearchLoop.Result searched = new SearchLoop.Result(base, List.of(base0), 3, 2, 1, 3.5, List.of(t), 1000);
     RoundMetrics m = new RoundMetrics(19, 10, 9, 1, "7", 600, 0.5, 0.9, 0.3, Double.NaN, Double.NaN, 1.5, 1.0, 2.0,
         0.9, 0.1, Double.POSITIVE_INFINITY, 100, 200, 300, 10);
     return new RunState("seed = 1\nmode = fednas", RunState.Phase.SEARCH, 19, base, false, 0.5, 16, search, searched,

@@ -141,6 +141,7 @@ class SearchLoopTest {
     double budget = 0.8 * flops.of(BASE);
     List<IterationRecord> curve = r.curve();
     assertTrue(flops.of(r.finalModel().arch()) <= budget, "the final model meets the budget");
+    assertEquals(budget, r.budget(), 1e-6);
     for (int i = 1; i < curve.size() - 1; i++) {
       assertTrue(curve.get(i).resource() > budget, "iteration " + i + " was over budget, so the search went on");
     }
