@@ -31,7 +31,6 @@ final class RunPhases {
   private final SearchLoop search;
   private final Progress progress;
   private final RunDirectory dir;
-  private final MetricsTable metrics;
   private final Checkpoints checkpoints;
   private RunState state;
   private SearchLoop.State searching; // the search in progress, or null
@@ -47,7 +46,6 @@ final class RunPhases {
     this.search = search;
     this.progress = progress;
     this.dir = dir;
-    this.metrics = new MetricsTable(new java.util.ArrayList<>(from.metrics()));
     this.checkpoints = new Checkpoints(dir.root(), this::snapshot, cfg.checkpointEvery(), attemptStart, from);
     this.searching = from.search() == null ? null : SearchLoop.State.of(from.search());
   }
@@ -134,10 +132,9 @@ final class RunPhases {
 
   /** Saved before it is shown: a round on screen is never lost. */
   private void afterRound(RoundMetrics m, float[] weights) {
-    metrics.add(m);
     state = state.afterRound(m, weights);
     checkpoints.afterRound(m.round());
-    dir.writeString("rounds.csv", metrics.csv());
+    dir.writeString("rounds.csv", new MetricsTable(state.metrics()).csv());
     progress.round(m);
   }
 

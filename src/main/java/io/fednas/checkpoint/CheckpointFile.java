@@ -14,7 +14,6 @@ import io.fednas.FedNasException;
 import io.fednas.federated.PrimitiveBytes;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -88,12 +87,12 @@ public final class CheckpointFile {
           + "its first checkpoint, or checkpoint.everyRounds = 0)");
     }
     JsonNode doc;
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] head = in.readNBytes(2);
-      if (head.length == 2 && head[0] == JAVA_SERIALIZATION[0] && head[1] == JAVA_SERIALIZATION[1]) {
+    try {
+      byte[] bytes = Files.readAllBytes(file);
+      if (bytes.length >= 2 && bytes[0] == JAVA_SERIALIZATION[0] && bytes[1] == JAVA_SERIALIZATION[1]) {
         throw olderVersion(file, "1 or 2 (Java serialization)");
       }
-      doc = JSON.readTree(Files.readAllBytes(file));
+      doc = JSON.readTree(bytes);
     } catch (IOException e) {
       throw damaged(file, e.getMessage(), e);
     }

@@ -27,13 +27,8 @@ public final class MetricsTable {
   private static final RecordComponent[] FIELDS = RoundMetrics.class.getRecordComponents();
   private final List<RoundMetrics> rows;
 
-  /** A table over {@code rows} (a checkpoint's list: rounds added here are saved with it). */
   public MetricsTable(List<RoundMetrics> rows) {
-    this.rows = rows;
-  }
-
-  public void add(RoundMetrics m) {
-    rows.add(m);
+    this.rows = List.copyOf(rows);
   }
 
   static List<String> columns() {
