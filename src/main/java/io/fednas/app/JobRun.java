@@ -50,13 +50,16 @@ final class JobRun {
     Architecture arch = setup.arch();
     RunDirectory dir;
     RunState state;
+    String fallback = null;
     if (resume) {
       dir = RunDirectory.existing(outputDir);
       if (PreviousRun.completed(outputDir)) {
         out.println("run " + outputDir + " has already completed; nothing to resume");
         return outputDir;
       }
-      state = CheckpointFile.read(outputDir);
+      CheckpointFile.Resumed from = CheckpointFile.readForResume(outputDir);
+      state = from.state();
+      fallback = from.fallback();
       state.requireSameConfig(cfg.render(), outputDir);
     } else {
       dir = RunDirectory.prepare(outputDir, cfg.overwrite());
@@ -67,6 +70,9 @@ final class JobRun {
     }
     Progress progress = new Progress(out, setup.searching() ? 0 : cfg.federated().rounds());
     progress.line("run directory: " + dir.root());
+    if (fallback != null) {
+      progress.line(fallback);
+    }
     if (resume) {
       progress.line("resuming from the checkpoint after round " + state.lastRound() + " (" + state.phase().label() + ")");
     }

@@ -6,18 +6,22 @@ import io.fednas.federated.ModelState;
 import io.fednas.model.Architecture;
 import io.fednas.model.NetworkBackend;
 import io.fednas.model.ResourceCounter;
+import io.fednas.report.Checksums;
 import io.fednas.report.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A completed run's final model (model_architecture.json and model.zip), as the base model of a
  * search that does not train its own (search.baseModel). Checked against the dataset before any
- * training.
+ * training, and against the checksums its run recorded, so a damaged or changed file is refused.
  */
 final class PreviousRun {
   static final String ARCHITECTURE_FILE = "model_architecture.json";
+  /** What a later run reads back, so what SHA256SUMS covers. */
+  static final List<String> MODEL_FILES = List.of("model.zip", ARCHITECTURE_FILE);
 
   private PreviousRun() {}
 
@@ -38,6 +42,7 @@ final class PreviousRun {
       throw new FedNasException("search.baseModel = " + runDir + ": not a completed run directory (needs "
           + ARCHITECTURE_FILE + " and model.zip)");
     }
+    Checksums.verify(root, MODEL_FILES, "search.baseModel = " + runDir);
     Architecture arch;
     float[] weights;
     try {

@@ -12,6 +12,7 @@ import io.fednas.fleet.ClientFailure;
 import io.fednas.model.Architecture;
 import io.fednas.model.NetworkBackend;
 import io.fednas.model.ResourceCounter;
+import io.fednas.report.Checksums;
 import io.fednas.report.CsvToParquet;
 import io.fednas.report.FailureTable;
 import io.fednas.report.HtmlReport;
@@ -27,6 +28,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -55,6 +57,7 @@ final class RunOutputs {
     SearchLoop.Result searched = state.searched();
     saveModel(finalArch, state.model().weights(), dir.resolve("model.zip"));
     dir.writeString(PreviousRun.ARCHITECTURE_FILE, finalArch.toJson());
+    Map<String, String> sums = Checksums.record(dir, PreviousRun.MODEL_FILES);
     dir.writeString("client_cost.csv", clientCostCsv(ledger));
     dir.writeString("failures.csv", FailureTable.csv(failures));
     if (searched != null) {
@@ -69,6 +72,7 @@ final class RunOutputs {
     double wall = checkpoints.wallSeconds();
     RoundMetrics last = state.metrics().get(state.metrics().size() - 1);
     ObjectNode summary = summary(finalArch, last, state.reachedTarget(), ledger, wall, provenance);
+    ((ObjectNode) summary.get("final_model")).put("sha256", sums.get("model.zip"));
     if (searched != null) {
       SearchTable.addToSummary(summary, searched, setup.arch(), setup.policies().metric());
     }

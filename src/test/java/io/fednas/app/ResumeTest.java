@@ -50,7 +50,7 @@ class ResumeTest {
         second, rounds);
     for (int killAfter : List.of(first, second)) {
       Path dir = tmp.resolve("killed-" + killAfter);
-      String killedAt = runAndKill(dir, killAfter);
+      String killedAt = runAndKill(dir, killAfter, SEARCH);
       assertTrue(CheckpointFile.exists(dir), "no checkpoint after the kill (" + killedAt + ")");
       List<String> args = new ArrayList<>(SEARCH);
       args.add("--resume");
@@ -84,7 +84,7 @@ class ResumeTest {
     Files.write(damaged.resolve("checkpoint.bin"), new byte[] {1, 2, 3, 4, 5});
     JobRuns.Outcome unreadable = JobRuns.run(damaged, List.of("--resume", damaged.toString()));
     assertEquals(2, unreadable.exitCode());
-    assertTrue(unreadable.err().contains("the checkpoint " + damaged.resolve("checkpoint.bin") + " cannot be read"),
+    assertTrue(unreadable.err().contains("the checkpoint " + damaged.resolve("checkpoint.bin") + " is truncated or damaged"),
         unreadable.err());
 
     // a real checkpoint (the run stops itself after round 1: every update rejected), resumed with other settings
@@ -101,11 +101,41 @@ class ResumeTest {
     assertFalse(other.err().contains("spark."), "where and in how many tasks a run computes may change: " + other.err());
   }
 
+  @Test
+  void aResumeWhoseNewestCheckpointIsDamagedFallsBackAGenerationAndEndsTheSame() throws Exception {
+    List<String> fedavg = List.of("federated.rounds=4");
+    JobRuns.Outcome whole = JobRuns.run(tmp.resolve("whole"), fedavg);
+    assertEquals(0, whole.exitCode(), whole.err());
+    Path dir = tmp.resolve("killed");
+    String killedAt = runAndKill(dir, 3, fedavg);
+    Path newest = dir.resolve(CheckpointFile.NAME);
+    assertTrue(Files.exists(dir.resolve(CheckpointFile.PREVIOUS)), "two generations after 3 rounds: " + killedAt);
+    // 64 bytes in the middle flipped, as a bad disk or a partial copy would
+    byte[] bytes = Files.readAllBytes(newest);
+    for (int i = bytes.length / 2; i < bytes.length / 2 + 64; i++) {
+      bytes[i] ^= 0x01;
+    }
+    Files.write(newest, bytes);
+    List<String> args = new ArrayList<>(fedavg);
+    args.add("--resume");
+    args.add(dir.toString());
+    JobRuns.Outcome resumed = JobRuns.run(dir, args);
+    assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
+    List<String> said = resumed.out().lines().filter(l -> l.contains("previous generation")).toList();
+    assertEquals(1, said.size(), resumed.out());
+    assertTrue(said.get(0).startsWith("the checkpoint " + newest + " is damaged: the SHA-256 of its first ")
+        && said.get(0).matches(".*; resuming from the previous generation, checkpoint\\.previous\\.bin, after round [12]"),
+        said.get(0));
+    assertArrayEquals(bytes, Files.readAllBytes(dir.resolve(CheckpointFile.DAMAGED)), "the damaged file is kept");
+    assertArrayEquals(JobRuns.modelWeights(whole.dir()), JobRuns.modelWeights(resumed.dir()), killedAt);
+    assertEquals(JobRuns.metricsWithoutTimes(whole.dir()), JobRuns.metricsWithoutTimes(resumed.dir()), killedAt);
+  }
+
   /** Starts the job in its own JVM, SIGKILLs it once round {@code round} has been reported, returns where it was. */
-  private String runAndKill(Path dir, int round) throws Exception {
+  private String runAndKill(Path dir, int round, List<String> overrides) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("submit-scripts/run-local.sh", "conf/quickstart.conf"));
     cmd.addAll(JobRuns.SMALL);
-    cmd.addAll(SEARCH);
+    cmd.addAll(overrides);
     cmd.add("output.dir=" + dir);
     Path log = tmp.resolve("killed-" + round + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

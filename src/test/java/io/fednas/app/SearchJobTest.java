@@ -97,6 +97,27 @@ class SearchJobTest {
         with("mode=fednas", "search.baseModel=" + tmp.resolve("nowhere")));
     assertEquals(2, missing.exitCode());
     assertTrue(missing.err().contains("not a completed run directory"), missing.err());
+
+    // a model.zip damaged after it was written (one byte in its middle) is refused before any training
+    Path damaged = Files.createDirectories(tmp.resolve("damaged-base"));
+    for (String f : List.of("model.zip", "model_architecture.json", "SHA256SUMS")) {
+      Files.copy(trained.dir().resolve(f), damaged.resolve(f));
+    }
+    byte[] zip = Files.readAllBytes(damaged.resolve("model.zip"));
+    zip[zip.length / 2] ^= 0x10;
+    Files.write(damaged.resolve("model.zip"), zip);
+    JobRuns.Outcome corrupt = JobRuns.run(tmp.resolve("from-damaged"),
+        with("mode=fednas", "search.baseModel=" + damaged));
+    assertEquals(2, corrupt.exitCode());
+    assertTrue(corrupt.err().contains("search.baseModel = " + damaged + ": " + damaged.resolve("model.zip")
+        + " is damaged or was changed: its SHA-256 is "), corrupt.err());
+    assertFalse(Files.exists(tmp.resolve("from-damaged/rounds.csv")), "refused before any round");
+    Files.delete(damaged.resolve("SHA256SUMS"));
+    JobRuns.Outcome unchecked = JobRuns.run(tmp.resolve("from-unchecked"),
+        with("mode=fednas", "search.baseModel=" + damaged));
+    assertEquals(2, unchecked.exitCode());
+    assertTrue(unchecked.err().contains("no SHA256SUMS to check model.zip and model_architecture.json against"),
+        unchecked.err());
     JobRuns.Outcome tooMany = JobRuns.run(tmp.resolve("bad-workers"), with("mode=centralized", "centralized.workers=11"));
     assertEquals(2, tooMany.exitCode());
     assertTrue(tooMany.err().contains("centralized.workers = 11 exceeds centralized.shards = 10"), tooMany.err());

@@ -135,24 +135,79 @@ class CheckpointFileTest {
       out.writeObject(List.of(1, 2));
     }
     FedNasException e = assertThrows(FedNasException.class, () -> CheckpointFile.read(dir));
-    assertTrue(e.getMessage().contains("format version 1 or 2") && e.getMessage().contains("version 3 only"),
+    assertTrue(e.getMessage().contains("format version 1 or 2") && e.getMessage().contains("version 4 only"),
         e.getMessage());
     assertTrue(e.getMessage().contains(dir.resolve(CheckpointFile.NAME).toString()), e.getMessage());
   }
 
   @Test
-  void aNewerOrForeignOrTruncatedFileIsRefusedClearly(@TempDir Path dir) throws Exception {
+  void aNewerOlderOrForeignFileIsRefusedNamingWhatItIs(@TempDir Path dir) throws Exception {
     Path file = dir.resolve(CheckpointFile.NAME);
-    Files.writeString(file, "{\"format\": \"fednas-checkpoint\", \"version\": 4, \"state\": {}}");
+    Files.writeString(file, "{\"format\": \"fednas-checkpoint\", \"version\": 5, \"state\": {}}");
     assertTrue(assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage()
-        .contains("format version 4, written by a newer FedNAS-Spark; this one reads version 3"));
+        .contains("format version 5, written by a newer FedNAS-Spark; this one reads version 4"));
+    // version 3: the same JSON, without the checksum
+    Files.writeString(file, "{\"format\":\"fednas-checkpoint\",\"version\":3,\"state\":"
+        + CheckpointFile.JSON.writeValueAsString(everyPart()) + "}");
+    String older = assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage();
+    assertTrue(older.contains(file + " is a checkpoint of format version 3; this FedNAS-Spark reads version 4 only"),
+        older);
     Files.writeString(file, "{\"something\": \"else\"}");
     assertTrue(assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage()
         .contains("is not a FedNAS-Spark checkpoint"));
+  }
+
+  @Test
+  void flippedBytesOrATruncationAreRefusedNamingTheFileAndTheCheck(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve(CheckpointFile.NAME);
     CheckpointFile.write(dir, everyPart());
     byte[] whole = Files.readAllBytes(file);
-    Files.write(file, java.util.Arrays.copyOf(whole, whole.length / 2));
-    assertTrue(assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage()
-        .contains("damaged or truncated"));
+    // 64 bytes in the middle, as a bad disk or a partial copy would: still valid JSON, other weights
+    byte[] flipped = whole.clone();
+    for (int i = whole.length / 2; i < whole.length / 2 + 64; i++) {
+      flipped[i] = (byte) (flipped[i] == 'A' ? 'B' : 'A');
+    }
+    Files.write(file, flipped);
+    String damaged = assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage();
+    assertTrue(damaged.startsWith("the checkpoint " + file + " is damaged: the SHA-256 of its first "), damaged);
+    for (int keep : new int[] {0, 1, whole.length / 2, whole.length - 1}) {
+      Files.write(file, java.util.Arrays.copyOf(whole, keep));
+      String truncated = assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage();
+      assertTrue(truncated.contains(file + " is truncated or damaged: it does not end with its checksum (" + keep
+          + " bytes)"), truncated);
+    }
+    Files.write(file, whole);
+    assertEquals(CheckpointFile.JSON.writeValueAsString(everyPart()),
+        CheckpointFile.JSON.writeValueAsString(CheckpointFile.read(dir)));
+  }
+
+  @Test
+  void aResumeFallsBackOneGenerationWhenTheNewestIsDamagedAndOnlyThen(@TempDir Path dir) throws Exception {
+    RunState older = everyPart();
+    RunState newer = older.withPhase(RunState.Phase.LONG_TERM);
+    CheckpointFile.write(dir, older);
+    CheckpointFile.write(dir, newer);
+    assertEquals(RunState.Phase.LONG_TERM, CheckpointFile.readForResume(dir).state().phase());
+    assertEquals(null, CheckpointFile.readForResume(dir).fallback());
+
+    Path newest = dir.resolve(CheckpointFile.NAME);
+    byte[] good = Files.readAllBytes(newest);
+    byte[] bad = good.clone();
+    bad[bad.length / 3] ^= 1;
+    Files.write(newest, bad);
+    CheckpointFile.Resumed r = CheckpointFile.readForResume(dir);
+    assertEquals(RunState.Phase.SEARCH, r.state().phase());
+    assertTrue(r.fallback().contains("is damaged: the SHA-256") && r.fallback().contains("kept as "
+        + CheckpointFile.DAMAGED) && r.fallback().endsWith("resuming from the previous generation, "
+        + CheckpointFile.PREVIOUS + ", after round 19"), r.fallback());
+    assertArrayEquals(bad, Files.readAllBytes(dir.resolve(CheckpointFile.DAMAGED)), "the damaged file is kept");
+
+    // both generations damaged: refused, naming both, nothing moved
+    Files.write(newest, bad);
+    Files.write(dir.resolve(CheckpointFile.PREVIOUS), new byte[] {'{'});
+    String both = assertThrows(FedNasException.class, () -> CheckpointFile.readForResume(dir)).getMessage();
+    assertTrue(both.contains("is damaged") && both.contains("the previous generation cannot be used either: "
+        + "the checkpoint " + dir.resolve(CheckpointFile.PREVIOUS) + " is truncated"), both);
+    assertArrayEquals(bad, Files.readAllBytes(newest));
   }
 }
