@@ -55,6 +55,8 @@ def operator_kwargs(plan):
         "files": ",".join(plan["files"]),
         "application_args": list(plan["application_args"]),
     }
+    if plan["env"]:  # a standalone cluster's secret file, by name: the driver reads it
+        kwargs["env_vars"] = dict(plan["env"])
     for option in ("num-executors", "executor-cores", "total-executor-cores"):
         if option in options:
             kwargs[option.replace("-", "_")] = int(options[option])

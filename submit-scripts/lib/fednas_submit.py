@@ -16,7 +16,13 @@ A preset (conf/cluster/*.properties) holds `key = value` lines:
   fednas.dataDir          data.dir for the job when the command line does not set it
   fednas.gpu.perExecutor, fednas.gpu.perTask, fednas.gpu.discoveryScript
                           GPU scheduling (Spark resource scheduling); needs the -Pgpu jar
-Later presets override earlier ones; an unknown key is an error naming the file and line.
+  fednas.security         on (the default) | off: Spark's authentication, RPC encryption, I/O
+                          encryption and UI ACLs (SECURE_CONF); off only for trusted single-user setups
+  fednas.secretFile       a standalone cluster's shared secret: a file only its owner can read,
+                          handed to the driver as FEDNAS_SPARK_SECRET_FILE (never on a command line)
+Later presets override earlier ones; an unknown key is an error naming the file and line. A secret
+(a key naming a secret, password or token) is refused in presets and --conf: it would be visible
+on the command line to every user of the machine.
 """
 import argparse
 import glob
@@ -34,7 +40,21 @@ SUBMIT_OPTIONS = ("master", "deploy-mode", "num-executors", "executor-cores", "e
                   "driver-memory", "driver-cores", "total-executor-cores", "queue", "name")
 FEDNAS_KEYS = ("fednas.jar", "fednas.javacpp.maxBytes", "fednas.javacpp.maxPhysicalBytes",
                "fednas.ompThreads", "fednas.dataDir", "fednas.gpu.perExecutor", "fednas.gpu.perTask",
-               "fednas.gpu.discoveryScript")
+               "fednas.gpu.discoveryScript", "fednas.security", "fednas.secretFile")
+# What fednas.security = on adds: the application authenticates every connection with a shared
+# secret (Spark generates one per application on YARN and Kubernetes), encrypts RPC traffic
+# (AES-GCM: authenticated, so tampering is detected) and the blocks it writes to local disks
+# (shuffles, spills, broadcasts), and lets only its owner view or kill it in the UI.
+SECURE_CONF = {
+    "spark.authenticate": "true",
+    "spark.network.crypto.enabled": "true",
+    "spark.network.crypto.cipher": "AES/GCM/NoPadding",
+    "spark.io.encryption.enabled": "true",
+    "spark.acls.enable": "true",
+}
+SECRET_KEY = re.compile(r"(?i)secret|password|token|access[.]key")
+SECRET_FILE_ENV = "FEDNAS_SPARK_SECRET_FILE"
+SECRET_ENV = "FEDNAS_SPARK_SECRET"
 REMOTE_SCHEMES = ("local", "hdfs", "s3a", "s3", "gs", "abfs", "abfss", "http", "https", "file")
 CONNECT_TIMEOUT_S = 3.0
 
@@ -59,8 +79,23 @@ def read_preset(path):
             if not (key in SUBMIT_OPTIONS or key in FEDNAS_KEYS or key.startswith("spark.")):
                 raise SubmitError(f"{path}:{number}: unknown key '{key}' (allowed: {', '.join(SUBMIT_OPTIONS)},"
                                   f" spark.*, {', '.join(FEDNAS_KEYS)})")
+            refuse_secret(key, f"{path}:{number}")
             values[key] = os.path.expandvars(value)
     return values
+
+
+def refuse_secret(key, where):
+    if key.startswith("spark.") and SECRET_KEY.search(key):
+        raise SubmitError(f"{where}: {key} would be on the spark-submit command line, where every user of this "
+                          f"machine can read it; put the secret in a file only you can read and name it with "
+                          f"fednas.secretFile or {SECRET_FILE_ENV}")
+
+
+def security_on(preset):
+    value = preset.get("fednas.security", "on")
+    if value not in ("on", "off"):
+        raise SubmitError(f"fednas.security = {value}: expected on or off")
+    return value == "on"
 
 
 def jvm_flags():
@@ -87,6 +122,7 @@ def plan(presets, conf_file, overrides=(), master=None, deploy_mode=None, jar=No
         preset.update(read_preset(path))
     for kv in extra_conf:
         key, _, value = kv.partition("=")
+        refuse_secret(key, "--conf")
         preset[key] = value
     options = {k: preset[k] for k in SUBMIT_OPTIONS if k in preset}
     if master:
@@ -114,6 +150,11 @@ def plan(presets, conf_file, overrides=(), master=None, deploy_mode=None, jar=No
         conf["spark.task.resource.gpu.amount"] = preset.get("fednas.gpu.perTask", "1")
         conf["spark.executor.resource.gpu.discoveryScript"] = preset.get(
             "fednas.gpu.discoveryScript", os.path.join(ROOT, "submit-scripts", "gpu", "discover-gpus.sh"))
+    env = {}
+    if security_on(preset):
+        conf.update(SECURE_CONF)
+        if "fednas.secretFile" in preset:
+            env[SECRET_FILE_ENV] = preset["fednas.secretFile"]
     conf.update({k: v for k, v in preset.items() if k.startswith("spark.")})
 
     # In cluster mode the driver runs on a cluster node: ship the config and the device profiles
@@ -137,6 +178,7 @@ def plan(presets, conf_file, overrides=(), master=None, deploy_mode=None, jar=No
         "application": jar or preset.get("fednas.jar") or default_jar(),
         "application_args": args,
         "driver_java_opts": java_opts,
+        "env": env,
     }
 
 
@@ -214,6 +256,8 @@ def preflight(p):
         for hostport in master[len("spark://"):].split(","):
             host, _, port = hostport.rpartition(":")
             check_reachable(host, int(port), "Spark master")
+        if p["conf"].get("spark.authenticate") == "true":
+            check_secret(p)
     elif master.startswith("k8s://"):
         url = urlparse(master[len("k8s://"):] if "://" in master[len("k8s://"):] else "https://" + master[len("k8s://"):])
         check_reachable(url.hostname, url.port or 443, "Kubernetes API server")
@@ -222,6 +266,26 @@ def preflight(p):
         check_reachable(host, port, "YARN resource manager")
     elif not master.startswith("local"):
         raise SubmitError(f"unsupported master '{master}' (spark://, yarn, k8s:// or local[...])")
+
+
+def check_secret(p):
+    """A standalone cluster shares one secret with every application (on YARN and Kubernetes Spark
+    makes one per application): the driver reads it from a file only its owner can read."""
+    path = p["env"].get(SECRET_FILE_ENV) or os.environ.get(SECRET_FILE_ENV)
+    if not path:
+        if os.environ.get(SECRET_ENV):
+            return
+        raise SubmitError(f"spark.authenticate is on (fednas.security = on) and a standalone master needs the "
+                          f"cluster's shared secret: name a file only you can read that holds it with "
+                          f"{SECRET_FILE_ENV} or fednas.secretFile (or give it in {SECRET_ENV}); on a trusted "
+                          f"single-user cluster, --conf fednas.security=off turns security off")
+    if not os.path.isfile(path):
+        raise SubmitError(f"{SECRET_FILE_ENV} / fednas.secretFile: secret file not found: {path}")
+    mode = os.stat(path).st_mode & 0o777
+    if mode & 0o077:
+        raise SubmitError(f"secret file {path} can be read by other users (mode {mode:o}): chmod 600 {path}")
+    if os.path.getsize(path) == 0:
+        raise SubmitError(f"secret file {path} is empty")
 
 
 def main(argv):
@@ -249,6 +313,7 @@ def main(argv):
         print(f"{parser.prog}: {e}", file=sys.stderr)
         return 2
     sys.stdout.flush()
+    os.environ.update(p["env"])
     os.execvp(command[0], command)  # replaces this process: no wrapper left behind
 
 

@@ -1,5 +1,6 @@
 package io.fednas.app;
 
+import io.fednas.FedNasException;
 import io.fednas.config.FedNasConfig;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -24,6 +25,11 @@ final class SparkSessions {
       setIfAbsent(conf, "spark.driver.host", "127.0.0.1");
       setIfAbsent(conf, "spark.driver.bindAddress", "127.0.0.1");
     }
+    if (conf.getBoolean("spark.authenticate", false) && master.startsWith("spark://")
+        && !conf.contains("spark.authenticate.secret")) {
+      // set here, in the driver's memory only: Spark keeps it off executor command lines and redacts it
+      conf.set("spark.authenticate.secret", ClusterSecret.read(System.getenv(), master));
+    }
     setIfAbsent(conf, "spark.ui.showConsoleProgress", "false");
     for (Map.Entry<String, String> e : cfg.sparkConf().entrySet()) {
       setIfAbsent(conf, e.getKey(), e.getValue());
@@ -32,7 +38,17 @@ final class SparkSessions {
     // rather than through the block manager: sooner a round (docs/benchmarks/2026-11-28-sessions-1-9.md,
     // "Round overhead")
     setIfAbsent(conf, "spark.task.maxDirectResultSize", "64m");
-    return SparkSession.builder().config(conf).getOrCreate();
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    // a standalone master that refuses the application (a wrong or missing secret) leaves Spark to
+    // stop itself after its registration retries; say why here rather than fail on the first job
+    if (master.startsWith("spark://") && !spark.sparkContext().applicationId().startsWith("app-")) {
+      spark.stop();
+      throw new FedNasException("the Spark master " + master + " did not register this application: every attempt "
+          + "failed (Spark's log above says how). With security on, the secret in " + ClusterSecret.FILE_ENV
+          + " must be the cluster's own, and the master and workers must run with spark.authenticate; with security "
+          + "off, the cluster must not require it (docs/DEPLOY.md, \"Security\")");
+    }
+    return spark;
   }
 
   private static void setIfAbsent(SparkConf conf, String key, String value) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The typed, validated view of one run's configuration. Constructed only by {@link ConfigLoader};
@@ -38,6 +39,8 @@ public final class FedNasConfig {
   private final SimulationConfig simulation;
   private final FaultsConfig faults;
   private final int checkpointEvery;
+  /** Spark's own rule for which properties hold secrets (spark.redaction.regex's default). */
+  private static final Pattern SECRET_KEY = Pattern.compile("(?i)secret|password|token|access[.]key");
 
   FedNasConfig(Config given, Path source) {
     Config raw = pooledIfCentralized(given);
@@ -57,7 +60,12 @@ public final class FedNasConfig {
     sparkConf = new LinkedHashMap<>();
     for (Map.Entry<String, ConfigValue> e : raw.getConfig("spark.conf").entrySet()) {
       // keys like "spark.ui.enabled" come back quoted from a nested object path
-      sparkConf.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped()));
+      String key = e.getKey().replace("\"", "");
+      if (SECRET_KEY.matcher(key).find()) {
+        throw new ConfigError("spark.conf." + key + ": a secret must not be in the run config, which every run saves "
+            + "as config.conf; put it in a file only you can read and name it with FEDNAS_SPARK_SECRET_FILE");
+      }
+      sparkConf.put(key, String.valueOf(e.getValue().unwrapped()));
     }
     data = new DataConfig(
         r.oneOf("data.name", DATASETS),

@@ -25,7 +25,10 @@ import java.util.regex.Pattern;
  * A real Spark standalone cluster on 127.0.0.1 for tests: one master and N workers, each its own
  * JVM, started from the test's classpath. Spark's worker launches executors from
  * {@code $SPARK_HOME/jars}, so the cluster gets a SPARK_HOME whose jars/ links to the classpath's
- * jars. {@link #close()} stops every process it started, executors included.
+ * jars. {@link #close()} stops every process it started, executors included. A secured cluster
+ * (the default) authenticates every connection with a shared secret and encrypts its RPC, as
+ * docs/DEPLOY.md tells an administrator to set it up: the daemons read the secret from a properties
+ * file only its owner can read.
  */
 final class StandaloneCluster implements AutoCloseable {
   private static final Pattern ALIVE = Pattern.compile("\"state\"\\s*:\\s*\"ALIVE\"");
@@ -36,13 +39,22 @@ final class StandaloneCluster implements AutoCloseable {
   private final int port;
   private final int uiPort;
 
-  private StandaloneCluster(Path home, int port, int uiPort) {
+  private final List<String> daemonArgs;
+
+  private StandaloneCluster(Path home, int port, int uiPort, List<String> daemonArgs) {
     this.home = home;
     this.port = port;
     this.uiPort = uiPort;
+    this.daemonArgs = daemonArgs;
   }
 
-  static StandaloneCluster start(Path dir, int workers, int workerMemoryMb) throws Exception {
+  /**
+   * Starts a cluster whose master and workers require {@code secret} ({@code null}: no security),
+   * with its logs and work directories under {@code dir}; {@code secretDir} holds the daemons'
+   * properties file, apart from the logs.
+   */
+  static StandaloneCluster start(Path dir, int workers, int workerMemoryMb, String secret, Path secretDir)
+      throws Exception {
     Path home = dir.resolve("spark-home");
     Path jars = Files.createDirectories(home.resolve("jars"));
     for (String entry : classpath()) {
@@ -51,7 +63,14 @@ final class StandaloneCluster implements AutoCloseable {
         Files.createSymbolicLink(jars.resolve(p.getFileName()), p.toAbsolutePath());
       }
     }
-    StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort());
+    List<String> daemonArgs = List.of();
+    if (secret != null) {
+      Path props = secretFile(secretDir.resolve("spark-daemons.properties"), String.join("\n",
+          "spark.authenticate=true", "spark.authenticate.secret=" + secret, "spark.network.crypto.enabled=true",
+          "spark.network.crypto.cipher=AES/GCM/NoPadding", ""));
+      daemonArgs = List.of("--properties-file", props.toString());
+    }
+    StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort(), daemonArgs);
     try {
       c.launch(dir.resolve("master.log"), "org.apache.spark.deploy.master.Master",
           "--host", "127.0.0.1", "--port", String.valueOf(c.port), "--webui-port", String.valueOf(c.uiPort));
@@ -67,6 +86,14 @@ final class StandaloneCluster implements AutoCloseable {
       c.close();
       throw e;
     }
+  }
+
+  /** Writes {@code text} to a new file only its owner can read. */
+  static Path secretFile(Path file, String text) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    return Files.writeString(file, text);
   }
 
   String masterUrl() {
@@ -154,6 +181,7 @@ final class StandaloneCluster implements AutoCloseable {
     cmd.addAll(List.of(Files.readString(Path.of(".mvn/jvm.config")).trim().split("\\s+")));
     cmd.addAll(List.of("-Xmx512m", "-cp", home.resolve("jars") + File.separator + "*", mainClass));
     cmd.addAll(List.of(args));
+    cmd.addAll(daemonArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("SPARK_HOME", home.toString());
     pb.environment().put("SPARK_SCALA_VERSION", "2.12"); // Spark's launcher asks, even with jars/ present

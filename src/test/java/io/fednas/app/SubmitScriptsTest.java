@@ -142,4 +142,46 @@ class SubmitScriptsTest {
         Map.of("FEDNAS_CLASSPATH", "unused"),
         "submit-scripts/submit-k8s.sh", "--master", "k8s://https://127.0.0.1:" + closed, "conf/quickstart.conf");
   }
+
+  @Test
+  void clusterPresetsAreSecuredByDefaultAndASecretNeverGoesOnTheCommandLine() throws Exception {
+    Map<String, String> env = Map.of("FEDNAS_IMAGE", "img", "FEDNAS_UPLOAD_PATH", "hdfs:///up", "SPARK_HOME",
+        "/opt/spark");
+    for (String[] c : List.of(new String[] {"submit-scripts/submit-standalone.sh", "--master", "spark://10.0.0.2:7077"},
+        new String[] {"submit-scripts/submit-yarn.sh"},
+        new String[] {"submit-scripts/submit-k8s.sh", "--master", "k8s://https://10.0.0.1:6443"})) {
+      List<String> args = new java.util.ArrayList<>(List.of(c));
+      args.add("conf/quickstart.conf");
+      List<String> w = dryRun(env, args.toArray(new String[0]));
+      for (String[] kv : new String[][] {{"spark.authenticate", "true"}, {"spark.network.crypto.enabled", "true"},
+          {"spark.network.crypto.cipher", "AES/GCM/NoPadding"}, {"spark.io.encryption.enabled", "true"},
+          {"spark.acls.enable", "true"}}) {
+        assertEquals(kv[1], conf(w, kv[0]), c[0]);
+      }
+      args.add(1, "--conf");
+      args.add(2, "fednas.security=off");
+      List<String> off = dryRun(env, args.toArray(new String[0]));
+      assertTrue(off.stream().noneMatch(a -> a.startsWith("spark.authenticate") || a.startsWith("spark.network.crypto")
+          || a.startsWith("spark.io.encryption")), c[0] + " with security off: " + off);
+    }
+
+    Map<String, String> cp = Map.of("FEDNAS_CLASSPATH", StandaloneCluster.classpathWithoutTestClasses());
+    // the secret is checked once the master answers: a port that accepts connections stands in for it
+    java.net.ServerSocket listening = new java.net.ServerSocket(0);
+    String master = "spark://127.0.0.1:" + listening.getLocalPort();
+    Path jar = Files.writeString(tmp.resolve("app.jar"), "not used: the secret check fails first");
+    assertFailsFast("--conf: spark.authenticate.secret would be on the spark-submit command line", cp,
+        "submit-scripts/submit-standalone.sh", "--master", master, "--jar", jar.toString(), "--conf",
+        "spark.authenticate.secret=hunter2", "conf/quickstart.conf");
+    assertFailsFast("a standalone master needs the cluster's shared secret: name a file only you can read", cp,
+        "submit-scripts/submit-standalone.sh", "--master", master, "--jar", jar.toString(), "conf/quickstart.conf");
+    Path readable = Files.writeString(tmp.resolve("secret"), "s3cret");
+    Files.setPosixFilePermissions(readable, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Map<String, String> withFile = new HashMap<>(cp);
+    withFile.put("FEDNAS_SPARK_SECRET_FILE", readable.toString());
+    assertFailsFast("secret file " + readable + " can be read by other users (mode 644): chmod 600 " + readable,
+        withFile, "submit-scripts/submit-standalone.sh", "--master", master, "--jar", jar.toString(),
+        "conf/quickstart.conf");
+    listening.close();
+  }
 }
