@@ -23,6 +23,15 @@ public final class ConfigLoader {
 
   /** Loads {@code file} (may be null: defaults only) and applies {@code key=value} overrides. */
   public static FedNasConfig load(Path file, List<String> overrides) {
+    try {
+      return parseAndCheck(file, overrides);
+    } catch (StackOverflowError e) { // the HOCON parser recurses once per level of nesting
+      throw new ConfigError((file == null ? "the overrides" : "config file " + file + " (or its overrides)")
+          + ": objects or lists nested too deeply to read");
+    }
+  }
+
+  private static FedNasConfig parseAndCheck(Path file, List<String> overrides) {
     Config reference = ConfigFactory.parseResources(
         ConfigLoader.class.getClassLoader(), "reference.conf",
         ConfigParseOptions.defaults().setAllowMissing(false));
@@ -47,7 +56,11 @@ public final class ConfigLoader {
     } catch (ConfigException e) {
       throw new ConfigError("cannot resolve config: " + e.getMessage());
     }
-    return new FedNasConfig(merged, file);
+    try {
+      return new FedNasConfig(merged, file);
+    } catch (ConfigException e) { // a value of the wrong kind where the reader expects an object or a value
+      throw new ConfigError("invalid config: " + e.getMessage());
+    }
   }
 
   private static Config applyOverride(Config user, Config reference, String override) {

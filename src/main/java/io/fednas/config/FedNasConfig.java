@@ -232,16 +232,26 @@ public final class FedNasConfig {
       return new ConfigError("config key " + key + " = " + value + " is invalid: allowed is " + allowed);
     }
 
+    /** The value as the config holds it, for an error message; never throws. */
     private Object shown(String key) {
-      return c.getValue(key).unwrapped();
+      try {
+        return c.getIsNull(key) ? "null" : c.getValue(key).unwrapped();
+      } catch (ConfigException e) {
+        return "(" + e.getMessage() + ")";
+      }
+    }
+
+    /** {@code getter}'s value, or an error naming the key, the value and what is allowed. */
+    private <T> T get(String key, String allowed, java.util.function.Function<String, T> getter) {
+      try {
+        return getter.apply(key);
+      } catch (ConfigException e) { // wrong type, null, or a parent that is not an object
+        throw bad(key, shown(key), allowed);
+      }
     }
 
     String string(String key) {
-      try {
-        return c.getString(key);
-      } catch (ConfigException.WrongType e) {
-        throw bad(key, shown(key), "a string");
-      }
+      return get(key, "a string", c::getString);
     }
 
     <E extends Enum<E> & Choice> E choice(String key, Class<E> type) {
@@ -266,28 +276,15 @@ public final class FedNasConfig {
     }
 
     boolean bool(String key) {
-      try {
-        return c.getBoolean(key);
-      } catch (ConfigException.WrongType e) {
-        throw bad(key, shown(key), "true or false");
-      }
+      return get(key, "true or false", c::getBoolean);
     }
 
     long longValue(String key) {
-      try {
-        return c.getLong(key);
-      } catch (ConfigException.WrongType e) {
-        throw bad(key, shown(key), "an integer");
-      }
+      return get(key, "an integer", c::getLong);
     }
 
     int intIn(String key, int min, int max) {
-      int v;
-      try {
-        v = c.getInt(key);
-      } catch (ConfigException.WrongType e) {
-        throw bad(key, shown(key), "an integer in [" + min + ", " + max + "]");
-      }
+      int v = get(key, "an integer in [" + min + ", " + max + "]", c::getInt);
       if (v < min || v > max) {
         throw bad(key, v, "an integer in [" + min + ", " + max + "]");
       }
@@ -295,12 +292,7 @@ public final class FedNasConfig {
     }
 
     List<Integer> intList(String key, int min, int max) {
-      List<Integer> v;
-      try {
-        v = c.getIntList(key);
-      } catch (ConfigException.WrongType e) {
-        throw bad(key, shown(key), "a list of integers");
-      }
+      List<Integer> v = get(key, "a list of integers", c::getIntList);
       for (int x : v) {
         if (x < min || x > max) {
           throw bad(key, v, "integers in [" + min + ", " + max + "]");
@@ -310,21 +302,12 @@ public final class FedNasConfig {
     }
 
     List<String> stringList(String key) {
-      try {
-        return List.copyOf(c.getStringList(key));
-      } catch (ConfigException.WrongType e) {
-        throw bad(key, shown(key), "a list of strings");
-      }
+      return List.copyOf(get(key, "a list of strings", c::getStringList));
     }
 
     double doubleIn(String key, double min, double max, boolean minInclusive) {
       String range = (minInclusive ? "[" : "(") + min + ", " + max + "]";
-      double v;
-      try {
-        v = c.getDouble(key);
-      } catch (ConfigException.WrongType e) {
-        throw bad(key, shown(key), "a number in " + range);
-      }
+      double v = get(key, "a number in " + range, c::getDouble);
       if (Double.isNaN(v) || v > max || v < min || (!minInclusive && v == min)) {
         throw bad(key, v, "a number in " + range);
       }

@@ -3,9 +3,9 @@ package io.fednas.data;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -13,6 +13,7 @@ import java.util.zip.GZIPInputStream;
  * the byte offset so every error can say where the file went wrong.
  */
 final class ByteSource implements AutoCloseable {
+  private static final int FIRST_CHUNK = 1 << 20;
   private final Path file;
   private final InputStream in;
   private long offset;
@@ -49,20 +50,49 @@ final class ByteSource implements AutoCloseable {
 
   /** Reads exactly {@code n} bytes into {@code dst} at {@code at}, or fails naming the offset. */
   void readFully(byte[] dst, int at, int n, String what) {
+    fill(dst, at, n, offset, n, what);
+    offset += n;
+  }
+
+  /**
+   * Reads exactly {@code n} bytes, or fails naming the offset. The buffer grows with what the file
+   * really holds, so a header that claims more than the file has cannot exhaust the heap.
+   */
+  byte[] readBytes(int n, String what) {
+    long heap = Runtime.getRuntime().maxMemory();
+    if (n > heap / 2) {
+      throw new DataFormatError(file + ": " + what + " at byte offset " + offset + " take " + n + " bytes, more than half "
+          + "of this JVM's heap (" + heap + " bytes): check the header, or give the driver more memory");
+    }
+    byte[] buf = new byte[Math.min(n, FIRST_CHUNK)];
     int done = 0;
+    while (done < n) {
+      if (done == buf.length) {
+        buf = Arrays.copyOf(buf, (int) Math.min(n, 2L * buf.length));
+      }
+      fill(buf, done, buf.length - done, offset, n, what);
+      done = buf.length;
+    }
+    offset += n;
+    return buf;
+  }
+
+  /** Fills dst[at, at+len) from the stream; {@code start} and {@code total}: the whole read, for errors. */
+  private void fill(byte[] dst, int at, int len, long start, long total, String what) {
+    int done = 0;
+    long before = start + at;
     try {
-      while (done < n) {
-        int r = in.read(dst, at + done, n - done);
+      while (done < len) {
+        int r = in.read(dst, at + done, len - done);
         if (r < 0) {
-          throw new DataFormatError(file + ": truncated at byte offset " + (offset + done)
-              + " while reading " + what + " (" + n + " bytes expected from offset " + offset + ")");
+          throw new DataFormatError(file + ": truncated at byte offset " + (before + done)
+              + " while reading " + what + " (" + total + " bytes expected from offset " + start + ")");
         }
         done += r;
       }
     } catch (IOException e) {
-      throw new DataFormatError(file + ": read error at byte offset " + (offset + done) + ": " + e.getMessage());
+      throw new DataFormatError(file + ": read error at byte offset " + (before + done) + ": " + e.getMessage());
     }
-    offset += n;
   }
 
   int readInt(String what) {
@@ -76,7 +106,7 @@ final class ByteSource implements AutoCloseable {
     try {
       return in.read() < 0;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new DataFormatError(file + ": read error at byte offset " + offset + ": " + e.getMessage());
     }
   }
 
@@ -85,7 +115,7 @@ final class ByteSource implements AutoCloseable {
     try {
       in.close();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // everything needed was read: a failing close loses nothing
     }
   }
 }

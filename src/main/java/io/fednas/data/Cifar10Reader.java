@@ -23,6 +23,9 @@ public final class Cifar10Reader {
     byte[] record = new byte[RECORD];
     for (Path file : files) {
       long size = fileSize(file);
+      if (size == 0) {
+        throw new DataFormatError(file + ": empty (0 bytes): a CIFAR-10 batch holds records of " + RECORD + " bytes");
+      }
       if (size % RECORD != 0) {
         throw new DataFormatError(file + ": truncated at byte offset " + size + ": the last record, which starts at byte offset "
             + (size / RECORD) * RECORD + ", has " + (size % RECORD) + " of its " + RECORD + " bytes");

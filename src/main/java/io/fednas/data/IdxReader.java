@@ -30,12 +30,11 @@ public final class IdxReader {
       int n = src.readInt("the image count");
       int rows = src.readInt("the row count");
       int cols = src.readInt("the column count");
-      if (n < 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE - 64) {
+      if (n <= 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE - 64) {
         throw new DataFormatError(file + ": implausible dimensions " + n + "x" + rows + "x" + cols
             + " in the header (bytes 4..15)");
       }
-      byte[] pixels = new byte[n * rows * cols];
-      src.readFully(pixels, 0, pixels.length, n + " images of " + rows + "x" + cols);
+      byte[] pixels = src.readBytes(n * rows * cols, n + " images of " + rows + "x" + cols);
       rejectTrailing(src);
       dimsOut[0] = n;
       dimsOut[1] = rows;
@@ -48,12 +47,11 @@ public final class IdxReader {
     try (ByteSource src = ByteSource.open(file)) {
       checkMagic(src, LABELS_MAGIC, "labels");
       int n = src.readInt("the label count");
-      if (n < 0) {
-        throw new DataFormatError(file + ": negative label count " + n + " in the header (bytes 4..7)");
+      if (n <= 0) {
+        throw new DataFormatError(file + ": label count " + n + " in the header (bytes 4..7): at least 1 expected");
       }
       long start = src.offset();
-      byte[] raw = new byte[n];
-      src.readFully(raw, 0, n, n + " labels");
+      byte[] raw = src.readBytes(n, n + " labels");
       rejectTrailing(src);
       int[] labels = new int[n];
       for (int i = 0; i < n; i++) {

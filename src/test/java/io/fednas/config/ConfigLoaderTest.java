@@ -49,6 +49,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aSecretInTheRunConfigIsRefusedNamingTheKeyAndWhereItBelongs() {
+    ConfigError e = fails(null, "spark.conf.spark.authenticate.secret=hunter2");
+    assertTrue(e.getMessage().startsWith("spark.conf.spark.authenticate.secret: a secret must not be in the run config")
+        && e.getMessage().contains("FEDNAS_SPARK_SECRET_FILE") && !e.getMessage().contains("hunter2"), e.getMessage());
+    assertTrue(fails(null, "spark.conf.spark.ssl.keyStorePassword=x").getMessage().contains("keyStorePassword"));
+  }
+
+  @Test
+  void aNullOrAnObjectWhereAValueBelongsNamesTheKey() throws Exception {
+    ConfigError nul = fails(null, "federated.rounds=null");
+    assertTrue(nul.getMessage().contains("federated.rounds"), nul.getMessage());
+    Path f = tmp.resolve("null.conf");
+    Files.writeString(f, "federated.rounds = null\n");
+    ConfigError inFile = fails(f);
+    assertTrue(inFile.getMessage().contains("federated.rounds = null is invalid: allowed is an integer"),
+        inFile.getMessage());
+    Files.writeString(f, "spark.conf = 5\n");
+    assertTrue(fails(f).getMessage().contains("spark.conf"), "an object expected");
+  }
+
+  @Test
   void wrongTypeNamesKeyValueAndWhatIsAllowed() {
     ConfigError e = fails(null, "federated.rounds=many");
     assertTrue(e.getMessage().contains("federated.rounds = many"), e.getMessage());
