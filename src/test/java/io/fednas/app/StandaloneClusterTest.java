@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,6 +100,11 @@ class StandaloneClusterTest {
     assertFalse((r.out() + r.err()).contains(SECRET), "the secret was printed");
     assertTrue(Files.readString(tmp.resolve("cluster/master.log")).contains("authentication enabled"),
         "the master runs with authentication");
+    JsonNode security = new ObjectMapper().readTree(clusterRun.resolve("summary.json").toFile())
+        .path("provenance").path("spark_security");
+    for (String on : List.of("authentication", "rpc_encryption", "io_encryption", "ui_acls")) {
+      assertTrue(security.path(on).asBoolean(), on + " in " + security);
+    }
   }
 
   @Test
