@@ -12,15 +12,19 @@ import io.fednas.federated.FedAvgLoop;
 import io.fednas.federated.ModelState;
 import io.fednas.federated.RoundMetrics;
 import io.fednas.federated.RoundRunner;
+import io.fednas.fleet.ClientSampler;
 import io.fednas.model.Architecture;
 import io.fednas.model.NetworkBackend;
 import io.fednas.model.ResourceCounter;
+import io.fednas.registry.ModelRegistry;
+import io.fednas.registry.RegistryEntry;
 import io.fednas.report.PartitionSummary;
 import io.fednas.report.Progress;
 import io.fednas.report.RunDirectory;
 import io.fednas.search.SearchLoop;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -95,6 +99,9 @@ final class JobRun {
       CostLedger ledger = CostLedger.of(state.ledger());
       RunPhases phases;
       RunState done;
+      RunRegistry registry = new RunRegistry(cfg, backend);
+      Provenance provenance;
+      List<RegistryEntry> registered;
       try (FedAvgEngine engine = new FedAvgEngine(sc, backend, cfg.data(), setup.plan(), cfg.eval().testPartitions(),
           cfg.tasksPerStage())) {
         RoundRunner rounds = new RoundRunner(engine, setup.fleet(), cfg.faults(), cfg.federated().clients(),
@@ -105,9 +112,17 @@ final class JobRun {
             setup.policies(), cfg.seed(), ledger, progress) : null;
         phases = new RunPhases(cfg, setup, state, rounds, ledger, fedavg, search, progress, dir, start);
         done = phases.run(resume);
+        provenance = Provenance.of(cfg.source(), sc);
+        int[] validators = ClientSampler.validators(cfg.seed(), 0, cfg.federated().clients(),
+            cfg.eval().validationClients());
+        registered = registry.register(dir, done, ledger, new RunRegistry.Evaluators(
+            m -> engine.hasValidationData() ? engine.validate(m, validators, cfg.eval().batchSize()).accuracy() : Double.NaN,
+            m -> engine.test(m, cfg.eval().batchSize()).accuracy()), provenance.forRegistry(cfg, backend));
       }
       ObjectNode summary = outputs.complete(done, ledger, done.rounds().failures(), setup, phases.checkpoints(), resume,
-          spark, Provenance.of(cfg.source(), sc));
+          spark, provenance);
+      summary.set("deployment", registry.deployment(registered));
+      ModelRegistry.writeParquet(spark, ModelRegistry.folder(dir));
       outputs.finish(summary, progress);
       RoundMetrics last = done.metrics().get(done.metrics().size() - 1);
       progress.line(String.format("done: test accuracy %s after %d rounds in %s%s; results in %s",

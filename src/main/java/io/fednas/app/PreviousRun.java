@@ -6,6 +6,7 @@ import io.fednas.federated.ModelState;
 import io.fednas.model.Architecture;
 import io.fednas.model.NetworkBackend;
 import io.fednas.model.ResourceCounter;
+import io.fednas.registry.ModelRegistry;
 import io.fednas.report.Checksums;
 import io.fednas.report.Json;
 import java.io.IOException;
@@ -34,13 +35,39 @@ final class PreviousRun {
     }
   }
 
-  static ModelState baseModel(NetworkBackend backend, String runDir, Dataset data) {
+  /**
+   * {@code search.baseModel}: a run directory (its final model) or {@code RUN_DIR#ID} (a model of
+   * its registry), verified against its checksums and checked against the dataset.
+   */
+  static ModelState baseModel(NetworkBackend backend, String source, Dataset data) {
+    ModelState model = source.contains("#") ? fromRegistry(backend, source) : finalModel(backend, source);
+    Architecture arch = model.arch();
+    if (arch.channels() != data.train().channels() || arch.height() != data.train().height()
+        || arch.width() != data.train().width() || arch.numClasses() != data.numClasses()) {
+      throw new FedNasException(String.format("search.baseModel = %s: its model takes %dx%dx%d inputs and %d classes, "
+              + "but %s has %dx%dx%d and %d", source, arch.channels(), arch.height(), arch.width(), arch.numClasses(),
+          data.name(), data.train().channels(), data.train().height(), data.train().width(), data.numClasses()));
+    }
+    return model;
+  }
+
+  private static ModelState fromRegistry(NetworkBackend backend, String source) {
+    int hash = source.lastIndexOf('#');
+    try {
+      ModelRegistry.Registry registry = ModelRegistry.read(Path.of(source.substring(0, hash)));
+      return ModelRegistry.load(backend, registry, registry.entry(source.substring(hash + 1)));
+    } catch (FedNasException e) {
+      throw new FedNasException("search.baseModel = " + source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static ModelState finalModel(NetworkBackend backend, String runDir) {
     Path root = Path.of(runDir);
     Path archFile = root.resolve(ARCHITECTURE_FILE);
     Path model = root.resolve("model.zip");
     if (!Files.isRegularFile(archFile) || !Files.isRegularFile(model)) {
       throw new FedNasException("search.baseModel = " + runDir + ": not a completed run directory (needs "
-          + ARCHITECTURE_FILE + " and model.zip)");
+          + ARCHITECTURE_FILE + " and model.zip; RUN_DIR#ID names a model of its registry)");
     }
     Checksums.verify(root, MODEL_FILES, "search.baseModel = " + runDir);
     Architecture arch;
@@ -50,12 +77,6 @@ final class PreviousRun {
       weights = backend.load(model);
     } catch (IOException | RuntimeException e) {
       throw new FedNasException("search.baseModel = " + runDir + ": cannot read its model: " + e.getMessage());
-    }
-    if (arch.channels() != data.train().channels() || arch.height() != data.train().height()
-        || arch.width() != data.train().width() || arch.numClasses() != data.numClasses()) {
-      throw new FedNasException(String.format("search.baseModel = %s: its model takes %dx%dx%d inputs and %d classes, "
-              + "but %s has %dx%dx%d and %d", runDir, arch.channels(), arch.height(), arch.width(), arch.numClasses(),
-          data.name(), data.train().channels(), data.train().height(), data.train().width(), data.numClasses()));
     }
     if (weights.length != ResourceCounter.params(arch)) {
       throw new FedNasException("search.baseModel = " + runDir + ": model.zip holds " + weights.length

@@ -45,12 +45,21 @@ public record DeviceProfile(String name, double flopsPerSecond, double layerOver
   }
 
   static String known(Path dir) {
-    try (var s = Files.list(dir)) {
-      List<String> names = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".conf"))
-          .map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+    try {
+      List<String> names = names(dir);
       return names.isEmpty() ? "none" : String.join(", ", names);
-    } catch (java.io.IOException e) {
+    } catch (FedNasException e) {
       return "none: " + dir + " cannot be listed";
+    }
+  }
+
+  /** The names of the profiles in {@code dir} ({@code NAME.conf} files), sorted. */
+  public static List<String> names(Path dir) {
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".conf"))
+          .map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+    } catch (java.io.IOException e) {
+      throw new FedNasException("cannot list the device profiles in " + dir + ": " + e.getMessage(), e);
     }
   }
 

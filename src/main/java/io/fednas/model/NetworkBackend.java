@@ -26,4 +26,7 @@ public interface NetworkBackend extends Serializable {
 
   /** The weights of a model file written by {@link #save}. */
   float[] load(Path file) throws IOException;
+
+  /** What computes here, for provenance: the library's backend and its convolution path. */
+  String describe();
 }

@@ -45,6 +45,9 @@ public final class HtmlReport {
       }
       r.roundsPerIteration(search);
     }
+    if (summary.has("deployment")) {
+      r.deployment(summary.get("deployment"));
+    }
     r.participation(CsvTable.read(root.resolve("client_cost.csv")));
     String title = "FedNAS-Spark run " + summary.path("name").asText() + " (" + summary.path("mode").asText() + ")";
     r.writeAll(dir, "report.html", title);
@@ -103,6 +106,30 @@ public final class HtmlReport {
     rows.forEach((k, v) -> body.append("<tr><th>").append(k).append("</th><td>").append(SvgChart.escapeText(v))
         .append("</td></tr>\n"));
     body.append("</table>\n");
+  }
+
+  /** summary.json's deployment: the registered model the selector picks for each device profile. */
+  private void deployment(JsonNode deployment) {
+    section("Deployment", "For each device profile, the model of the registry (models/registry.json) with the "
+        + "highest validation accuracy within the profile's limits; its test accuracy is shown, never used to choose. "
+        + "submit-scripts/select-model.sh makes the same choice for any profile and limits.");
+    StringBuilder t = new StringBuilder("<table><tr><th>device</th><th>limits</th><th>model</th><th>architecture</th>"
+        + "<th>val acc</th><th>test acc</th><th>latency</th></tr>\n");
+    deployment.fields().forEachRemaining(e -> {
+      JsonNode d = e.getValue();
+      t.append("<tr><td>").append(SvgChart.escapeText(e.getKey())).append("</td><td>")
+          .append(SvgChart.escapeText(d.path("limits").asText())).append("</td>");
+      if (d.has("error")) {
+        t.append("<td colspan=\"5\">").append(SvgChart.escapeText(d.get("error").asText())).append("</td>");
+      } else {
+        t.append(String.format(Locale.ROOT, "<td>%s</td><td>%s</td><td>%.2f%%</td><td>%.2f%%</td><td>%.3f ms</td>",
+            SvgChart.escapeText(d.path("model").asText()), SvgChart.escapeText(d.path("architecture").asText()),
+            100 * d.path("validation_accuracy").asDouble(Double.NaN), 100 * d.path("test_accuracy").asDouble(),
+            d.path("latency_ms").asDouble()));
+      }
+      t.append("</tr>\n");
+    });
+    html(t.append("</table>\n").toString());
   }
 
   private void roundCharts(CsvTable rounds) {

@@ -59,8 +59,10 @@ public final class SearchLoop {
    * The search's outcome: the chosen model after each iteration, and the final one, which may be
    * above the {@code budget} when no layer could be narrowed to an iteration's target.
    */
-  public record Result(ModelState finalModel, List<IterationRecord> curve, int rounds, int candidatesTrained,
-      int candidatesDropped, double deviceSeconds, List<TournamentRecord> tournament, double budget) {}
+  /** {@code points}: the model of each entry of {@code curve}, in the same order. */
+  public record Result(ModelState finalModel, List<IterationRecord> curve, List<CurvePoint> points, int rounds,
+      int candidatesTrained, int candidatesDropped, double deviceSeconds, List<TournamentRecord> tournament,
+      double budget) {}
 
   /**
    * Everything the search has done and has yet to do, at a round boundary: what a checkpoint
@@ -78,6 +80,7 @@ public final class SearchLoop {
     private int candidatesDropped;
     private final List<TournamentRecord> tournament = new ArrayList<>();
     private final List<IterationRecord> curve = new ArrayList<>();
+    private final List<CurvePoint> points = new ArrayList<>(); // the model of each curve entry
     private int iteration = 1; // in progress, or next
     private ModelState current;
     private double currentAccuracy;
@@ -94,7 +97,7 @@ public final class SearchLoop {
     public SearchSnapshot snapshot() {
       Iteration it = inProgress;
       return new SearchSnapshot(firstRound, round, r0, budget, deviceSeconds, candidatesTrained, candidatesDropped,
-          List.copyOf(tournament), List.copyOf(curve), iteration, current, currentAccuracy, schedule,
+          List.copyOf(tournament), List.copyOf(curve), List.copyOf(points), iteration, current, currentAccuracy, schedule,
           roundsSoFar, it == null ? null : new SearchSnapshot.IterationSnapshot(List.copyOf(it.candidates), it.target,
               it.shortTermRounds, it.startRound, new TreeMap<>(it.live), new TreeMap<>(it.scores),
               new TreeMap<>(it.latest), List.copyOf(it.dropped), it.done, it.step, it.over), finished);
@@ -112,6 +115,7 @@ public final class SearchLoop {
       st.candidatesDropped = s.candidatesDropped();
       st.tournament.addAll(s.tournament());
       st.curve.addAll(s.curve());
+      st.points.addAll(s.points());
       st.iteration = s.iteration();
       st.current = s.current();
       st.currentAccuracy = s.currentAccuracy();
@@ -169,6 +173,7 @@ public final class SearchLoop {
     s.currentAccuracy = baseValidation;
     s.schedule = policies.schedule().first();
     s.curve.add(record(s, 0, s.r0, 0, List.of(), -1, -1, base.arch(), baseValidation, 0, "base model"));
+    s.points.add(new CurvePoint(firstRound - 1, base));
     return s;
   }
 
@@ -192,8 +197,8 @@ public final class SearchLoop {
       finishIteration(s);
       checkpoint.accept(s);
     }
-    return new Result(s.current, List.copyOf(s.curve), s.round - s.firstRound + 1, s.candidatesTrained,
-        s.candidatesDropped, s.deviceSeconds, List.copyOf(s.tournament), s.budget);
+    return new Result(s.current, List.copyOf(s.curve), List.copyOf(s.points), s.round - s.firstRound + 1,
+        s.candidatesTrained, s.candidatesDropped, s.deviceSeconds, List.copyOf(s.tournament), s.budget);
   }
 
   /** Generates the next iteration's candidates; false when the search is over. */
@@ -242,6 +247,7 @@ public final class SearchLoop {
         i, chosen.layer(), chosen.width(), chosen.arch().describe(), chosenAccuracy, metric.unit(), chosen.resource()));
     s.curve.add(record(s, i, it.target, it.candidates.size(), it.dropped, chosen.layer(), chosen.width(), chosen.arch(),
         chosenAccuracy, it.shortTermRounds, s.schedule.reason()));
+    s.points.add(new CurvePoint(s.round, chosenModel));
     double[] top = topTwo(it.scores);
     s.schedule = policies.schedule().next(s.schedule, new RoundSchedule.Observation(top[0], top[1], s.currentAccuracy - chosenAccuracy));
     s.current = chosenModel;

@@ -9,12 +9,13 @@ import java.util.Map;
  * checkpoint keeps of it; {@link SearchLoop.State#of} continues from it exactly.
  *
  * @param round the last round done
+ * @param points the model of each entry of {@code curve}
  * @param iteration the iteration in progress, or the next one
  * @param inProgress the iteration's short-term fine-tuning, or null between iterations
  */
 public record SearchSnapshot(int firstRound, int round, double r0, double budget, double deviceSeconds,
     int candidatesTrained, int candidatesDropped, List<TournamentRecord> tournament,
-    List<IterationRecord> curve, int iteration, ModelState current, double currentAccuracy,
+    List<IterationRecord> curve, List<CurvePoint> points, int iteration, ModelState current, double currentAccuracy,
     RoundSchedule.Decision schedule, int roundsSoFar, IterationSnapshot inProgress, boolean finished) {
 
   /**

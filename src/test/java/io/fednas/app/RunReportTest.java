@@ -101,8 +101,9 @@ class RunReportTest {
     assertTrue(tables.find(), load);
     SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
     try {
-      for (String t : tables.group(1).replace("\"", "").split(",\\s*")) {
-        spark.read().parquet(run.dir().resolve(t + ".parquet").toString()).createOrReplaceTempView(t);
+      for (String t : tables.group(1).replace("\"", "").split(",\\s*")) { // a view named like the file
+        spark.read().parquet(run.dir().resolve(t + ".parquet").toString())
+            .createOrReplaceTempView(t.substring(t.lastIndexOf('/') + 1));
       }
       for (String q : sql) {
         assertTrue(spark.sql(q).collectAsList().size() > 0, "no rows from:" + q);

@@ -1,0 +1,120 @@
+package io.fednas.app;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fednas.FedNasException;
+import io.fednas.checkpoint.RunState;
+import io.fednas.config.FedNasConfig;
+import io.fednas.cost.CostLedger;
+import io.fednas.cost.DeviceProfile;
+import io.fednas.federated.ModelState;
+import io.fednas.federated.RoundMetrics;
+import io.fednas.model.NetworkBackend;
+import io.fednas.model.ResourceCounter;
+import io.fednas.registry.DeploymentSelector;
+import io.fednas.registry.DeviceLimits;
+import io.fednas.registry.ModelRegistry;
+import io.fednas.registry.RegistryEntry;
+import io.fednas.report.Json;
+import io.fednas.report.RunDirectory;
+import io.fednas.search.CurvePoint;
+import io.fednas.search.IterationRecord;
+import io.fednas.search.SearchLoop;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A completed run's models in the registry: the base model, each iteration's choice and the final
+ * fine-tuned model of a search (the final model alone for FedAvg), each saved, measured once on the
+ * test set, and placed on every device profile; then the deployment choice for each profile.
+ */
+final class RunRegistry {
+  private final FedNasConfig cfg;
+  private final NetworkBackend backend;
+  private final Path devicesDir;
+
+  RunRegistry(FedNasConfig cfg, NetworkBackend backend) {
+    this.cfg = cfg;
+    this.backend = backend;
+    this.devicesDir = Path.of(cfg.search().devicesDir());
+  }
+
+  /** How a model is measured once for its entry: on the run's validation clients, and on the test set. */
+  record Evaluators(ToDoubleFunction<ModelState> validation, ToDoubleFunction<ModelState> test) {}
+
+  /** Saves every point of {@code done}'s curve with its entry. */
+  List<RegistryEntry> register(RunDirectory dir, RunState done, CostLedger ledger, Evaluators measure,
+      ObjectNode provenance) {
+    RunDirectory models = ModelRegistry.folder(dir);
+    List<DeviceProfile> profiles = DeviceProfile.names(devicesDir).stream()
+        .map(n -> DeviceProfile.load(devicesDir, n)).toList();
+    List<RegistryEntry> entries = new ArrayList<>();
+    SearchLoop.Result searched = done.searched();
+    String parent = null;
+    if (searched != null) {
+      for (int i = 0; i < searched.curve().size(); i++) {
+        IterationRecord r = searched.curve().get(i);
+        CurvePoint p = searched.points().get(i);
+        String id = i == 0 ? "base" : "iteration-" + i;
+        String fineTune = i > 0 ? "short-term: " + r.shortTermRounds() + " rounds after its cut, none of its own"
+            : cfg.search().baseModel().isEmpty() ? "base model: " + done.baseRounds() + " FedAvg rounds"
+            : "none here: loaded from " + cfg.search().baseModel();
+        String from = i == 0 ? (cfg.search().baseModel().isEmpty() ? null : cfg.search().baseModel()) : parent;
+        entries.add(entry(models, profiles, id, from, r.chosenLayer(), r.chosenWidth(), fineTune, p.round(), p.model(),
+            r.validationAccuracy(), measure, r.cumTrainFlops(), r.cumBytes(), r.cumClientTrainings()));
+        parent = id;
+      }
+    }
+    RoundMetrics last = done.metrics().get(done.metrics().size() - 1);
+    CostLedger.Totals t = ledger.totals();
+    String fineTune = searched == null ? cfg.mode().key() + ": " + last.round() + " rounds"
+        : "long-term: " + cfg.search().longTermRounds() + " FedAvg rounds";
+    entries.add(entry(models, profiles, "final", parent, -1, -1, fineTune, last.round(), done.model(), null,
+        measure, t.trainFlops(), t.bytesDown() + t.bytesUp(), t.clientTrainings()));
+    ModelRegistry.write(models, provenance, entries);
+    return entries;
+  }
+
+  private RegistryEntry entry(RunDirectory models, List<DeviceProfile> profiles, String id, String parent,
+      int layer, int width, String fineTune, int round, ModelState model, Double searchScore, Evaluators measure,
+      long trainFlops, long bytes, long trainings) {
+    String[] sums = ModelRegistry.saveModel(models, backend, id, model);
+    Map<String, Double> latency = new LinkedHashMap<>();
+    profiles.forEach(p -> latency.put(p.name(), p.latencySeconds(model.arch()) * 1000));
+    return new RegistryEntry(id, parent, layer, width, fineTune, round, model.arch().describe(),
+        ResourceCounter.params(model.arch()), ResourceCounter.forwardFlops(model.arch()), latency,
+        nullIfNaN(measure.validation().applyAsDouble(model)), searchScore, measure.test().applyAsDouble(model), trainFlops, bytes, trainings, id + ".zip", id + ".json",
+        sums[0], sums[1]);
+  }
+
+  private static Double nullIfNaN(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+
+  /**
+   * summary.json's {@code deployment}: for each device profile, the model the selector picks within
+   * the profile's limits, or why none fits.
+   */
+  ObjectNode deployment(List<RegistryEntry> entries) {
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    for (String name : DeviceProfile.names(devicesDir)) {
+      ObjectNode d = out.putObject(name);
+      DeviceLimits limits = DeviceLimits.of(devicesDir.resolve(name + ".conf"));
+      d.put("limits", limits.describe());
+      try {
+        DeploymentSelector.Choice c = DeploymentSelector.choose(entries, e -> e.latencyMs().get(name), limits, name);
+        d.put("model", c.entry().id());
+        d.put("architecture", c.entry().architecture());
+        d.put("validation_accuracy", c.entry().validationAccuracy());
+        d.put("test_accuracy", c.entry().testAccuracy());
+        d.put("latency_ms", c.latencyMs());
+      } catch (FedNasException e) {
+        d.put("error", e.getMessage());
+      }
+    }
+    return out;
+  }
+}
