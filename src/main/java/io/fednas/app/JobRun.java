@@ -117,7 +117,8 @@ final class JobRun {
             cfg.eval().validationClients());
         registered = registry.register(dir, done, ledger, new RunRegistry.Evaluators(
             m -> engine.hasValidationData() ? engine.validate(m, validators, cfg.eval().batchSize()).accuracy() : Double.NaN,
-            m -> engine.test(m, cfg.eval().batchSize()).accuracy()), provenance.forRegistry(cfg, backend));
+            m -> engine.test(m, cfg.eval().batchSize()).accuracy(), pointFineTune(fedavg, done.lastRound(), progress)),
+            provenance.forRegistry(cfg, backend));
       }
       ObjectNode summary = outputs.complete(done, ledger, done.rounds().failures(), setup, phases.checkpoints(), resume,
           spark, provenance);
@@ -137,5 +138,23 @@ final class JobRun {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * search.fineTuneEach FedAvg rounds for each registered point in turn, numbered on after the run's
+   * last round (round numbers seed the client sampling). Not checkpointed: they run after the run's
+   * last checkpoint, so a resume repeats them, with the same results.
+   */
+  private java.util.function.UnaryOperator<ModelState> pointFineTune(FedAvgLoop fedavg, int lastRound,
+      Progress progress) {
+    int each = cfg.search().fineTuneEach();
+    int[] round = {lastRound};
+    return m -> {
+      progress.line("registry: " + each + " FedAvg rounds of " + m.arch().describe() + " (search.fineTuneEach)");
+      int from = round[0] + 1;
+      round[0] += each;
+      return new ModelState(m.arch(), fedavg.run(m.arch(), m.weights(), from, round[0], 0, (r, w) -> progress.round(r))
+          .weights());
+    };
   }
 }

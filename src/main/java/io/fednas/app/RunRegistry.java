@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * A completed run's models in the registry: the base model, each iteration's choice and the final
@@ -42,12 +43,18 @@ final class RunRegistry {
     this.devicesDir = Path.of(cfg.search().devicesDir());
   }
 
-  /** How a model is measured once for its entry: on the run's validation clients, and on the test set. */
-  record Evaluators(ToDoubleFunction<ModelState> validation, ToDoubleFunction<ModelState> test) {}
+  /**
+   * How a model is measured once for its entry (on the run's validation clients, and on the test
+   * set), and how a point other than the final one is fine-tuned first (search.fineTuneEach rounds).
+   */
+  record Evaluators(ToDoubleFunction<ModelState> validation, ToDoubleFunction<ModelState> test,
+      UnaryOperator<ModelState> fineTune) {}
 
   /** Saves every point of {@code done}'s curve with its entry. */
   List<RegistryEntry> register(RunDirectory dir, RunState done, CostLedger ledger, Evaluators measure,
       ObjectNode provenance) {
+    int each = cfg.search().fineTuneEach();
+    String ownRounds = each == 0 ? "" : ", then " + each + " FedAvg rounds of its own (search.fineTuneEach)";
     RunDirectory models = ModelRegistry.folder(dir);
     List<DeviceProfile> profiles = DeviceProfile.names(devicesDir).stream()
         .map(n -> DeviceProfile.load(devicesDir, n)).toList();
@@ -59,11 +66,12 @@ final class RunRegistry {
         IterationRecord r = searched.curve().get(i);
         CurvePoint p = searched.points().get(i);
         String id = i == 0 ? "base" : "iteration-" + i;
-        String fineTune = i > 0 ? "short-term: " + r.shortTermRounds() + " rounds after its cut, none of its own"
+        String fineTune = (i > 0 ? "short-term: " + r.shortTermRounds() + " rounds after its cut"
             : cfg.search().baseModel().isEmpty() ? "base model: " + done.baseRounds() + " FedAvg rounds"
-            : "none here: loaded from " + cfg.search().baseModel();
+            : "none here: loaded from " + cfg.search().baseModel()) + (each == 0 && i > 0 ? ", none of its own" : ownRounds);
         String from = i == 0 ? (cfg.search().baseModel().isEmpty() ? null : cfg.search().baseModel()) : parent;
-        entries.add(entry(models, profiles, id, from, r.chosenLayer(), r.chosenWidth(), fineTune, p.round(), p.model(),
+        ModelState model = each == 0 ? p.model() : measure.fineTune().apply(p.model());
+        entries.add(entry(models, profiles, id, from, r.chosenLayer(), r.chosenWidth(), fineTune, p.round(), model,
             r.validationAccuracy(), measure, r.cumTrainFlops(), r.cumBytes(), r.cumClientTrainings()));
         parent = id;
       }

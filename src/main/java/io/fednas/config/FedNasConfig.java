@@ -132,7 +132,8 @@ public final class FedNasConfig {
         minRounds,
         maxRounds,
         r.doubleIn("search.closeMargin", 0.0, 1.0, true),
-        r.doubleIn("search.costlyDrop", 0.0, 1.0, true));
+        r.doubleIn("search.costlyDrop", 0.0, 1.0, true),
+        r.intIn("search.fineTuneEach", 0, 1_000_000));
     simulation = simulation(r);
     faults = new FaultsConfig(r.doubleIn("faults.maxUpdateNorm", 0.0, Double.MAX_VALUE, true),
         r.intIn("faults.maxFailedRounds", 1, 1_000_000));

@@ -30,4 +30,5 @@ public record SearchConfig(
     int minRounds,
     int maxRounds,
     double closeMargin,
-    double costlyDrop) implements Serializable {}
+    double costlyDrop,
+    int fineTuneEach) implements Serializable {}

@@ -94,14 +94,24 @@ class RegistryTest {
     String none = refused(run.dir().toString(), "--device", "conf/devices/edge-silo.conf", "--max-flops", "1000");
     assertTrue(none.contains("no registered model meets edge-silo's limits (FLOPs <= 1,000): the closest is "), none);
 
-    // a search from a registry entry records where it came from
+    // a search from a registry entry records where it came from; with search.fineTuneEach every point
+    // but the final one gets rounds of its own, and the clients' cost counts them
     JobRuns.Outcome from = JobRuns.run(tmp.resolve("from-entry"), with(SEARCH, "search.baseModel=" + run.dir()
-        + "#iteration-1", "search.budgetRatio=0.9"));
+        + "#iteration-1", "search.budgetRatio=0.9", "search.fineTuneEach=1"));
     assertEquals(0, from.exitCode(), from.err());
-    RegistryEntry base = ModelRegistry.read(from.dir()).entry("base");
+    ModelRegistry.Registry fromRegistry = ModelRegistry.read(from.dir());
+    RegistryEntry base = fromRegistry.entry("base");
     assertEquals(run.dir() + "#iteration-1", base.parent());
     assertEquals(registry.entry("iteration-1").architecture(), base.architecture());
     assertTrue(base.fineTune().startsWith("none here: loaded from "), base.fineTune());
+    List<RegistryEntry> tuned = fromRegistry.models().stream().filter(e -> !e.id().equals("final")).toList();
+    assertTrue(tuned.stream().allMatch(e -> e.fineTune().endsWith("then 1 FedAvg rounds of its own (search.fineTuneEach)")),
+        tuned.toString());
+    List<String> rounds = Files.readAllLines(from.dir().resolve("rounds.csv"));
+    int trainings = List.of(rounds.get(0).split(",")).indexOf("cum_client_trainings");
+    long inRounds = Long.parseLong(rounds.get(rounds.size() - 1).split(",")[trainings]);
+    assertEquals(inRounds + 6L * tuned.size(), from.summary().path("client_cost").path("client_trainings").asLong(),
+        "one round of 6 clients per fine-tuned point");
   }
 
   @Test

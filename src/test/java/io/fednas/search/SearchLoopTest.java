@@ -113,7 +113,7 @@ class SearchLoopTest {
   private static SearchConfig search(boolean parallel, boolean tournament, boolean dynamic, double budgetRatio,
       Scoring scoring) {
     return new SearchConfig(Metric.FLOPS, "phone-high", "conf/devices", budgetRatio, 0, 0.02, 0.96, 40, 2, List.of(),
-        Selection.ACCURACY, scoring, "", 1, 1, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5);
+        Selection.ACCURACY, scoring, "", 1, 1, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5, 0);
   }
 
   private static SearchLoop.Result run(SearchConfig s, ScriptedRounds rounds) {
