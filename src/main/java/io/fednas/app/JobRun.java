@@ -115,9 +115,10 @@ final class JobRun {
         provenance = Provenance.of(cfg.source(), sc);
         int[] validators = ClientSampler.validators(cfg.seed(), 0, cfg.federated().clients(),
             cfg.eval().validationClients());
+        int batch = cfg.eval().batchSize();
         registered = registry.register(dir, done, ledger, new RunRegistry.Evaluators(
-            m -> engine.hasValidationData() ? engine.validate(m, validators, cfg.eval().batchSize()).accuracy() : Double.NaN,
-            m -> engine.test(m, cfg.eval().batchSize()).accuracy(), pointFineTune(fedavg, done.lastRound(), progress)),
+            m -> engine.hasValidationData() ? engine.validate(m, validators, batch).accuracy() : Double.NaN,
+            m -> engine.test(m, batch).accuracy(), pointFineTune(fedavg, done.lastRound(), progress)),
             provenance.forRegistry(cfg, backend));
       }
       ObjectNode summary = outputs.complete(done, ledger, done.rounds().failures(), setup, phases.checkpoints(), resume,

@@ -53,6 +53,7 @@ final class RunRegistry {
   /** Saves every point of {@code done}'s curve with its entry. */
   List<RegistryEntry> register(RunDirectory dir, RunState done, CostLedger ledger, Evaluators measure,
       ObjectNode provenance) {
+    CostLedger.Totals atEnd = ledger.totals(); // what the final model cost, before any point's own rounds
     int each = cfg.search().fineTuneEach();
     String ownRounds = each == 0 ? "" : ", then " + each + " FedAvg rounds of its own (search.fineTuneEach)";
     RunDirectory models = ModelRegistry.folder(dir);
@@ -66,9 +67,10 @@ final class RunRegistry {
         IterationRecord r = searched.curve().get(i);
         CurvePoint p = searched.points().get(i);
         String id = i == 0 ? "base" : "iteration-" + i;
-        String fineTune = (i > 0 ? "short-term: " + r.shortTermRounds() + " rounds after its cut"
+        String trained = i > 0 ? "short-term: " + r.shortTermRounds() + " rounds after its cut"
             : cfg.search().baseModel().isEmpty() ? "base model: " + done.baseRounds() + " FedAvg rounds"
-            : "none here: loaded from " + cfg.search().baseModel()) + (each == 0 && i > 0 ? ", none of its own" : ownRounds);
+            : "none here: loaded from " + cfg.search().baseModel();
+        String fineTune = trained + (each == 0 && i > 0 ? ", none of its own" : ownRounds);
         String from = i == 0 ? (cfg.search().baseModel().isEmpty() ? null : cfg.search().baseModel()) : parent;
         ModelState model = each == 0 ? p.model() : measure.fineTune().apply(p.model());
         entries.add(entry(models, profiles, id, from, r.chosenLayer(), r.chosenWidth(), fineTune, p.round(), model,
@@ -77,11 +79,10 @@ final class RunRegistry {
       }
     }
     RoundMetrics last = done.metrics().get(done.metrics().size() - 1);
-    CostLedger.Totals t = ledger.totals();
     String fineTune = searched == null ? cfg.mode().key() + ": " + last.round() + " rounds"
         : "long-term: " + cfg.search().longTermRounds() + " FedAvg rounds";
     entries.add(entry(models, profiles, "final", parent, -1, -1, fineTune, last.round(), done.model(), null,
-        measure, t.trainFlops(), t.bytesDown() + t.bytesUp(), t.clientTrainings()));
+        measure, atEnd.trainFlops(), atEnd.bytesDown() + atEnd.bytesUp(), atEnd.clientTrainings()));
     ModelRegistry.write(models, provenance, entries);
     return entries;
   }
@@ -94,8 +95,8 @@ final class RunRegistry {
     profiles.forEach(p -> latency.put(p.name(), p.latencySeconds(model.arch()) * 1000));
     return new RegistryEntry(id, parent, layer, width, fineTune, round, model.arch().describe(),
         ResourceCounter.params(model.arch()), ResourceCounter.forwardFlops(model.arch()), latency,
-        nullIfNaN(measure.validation().applyAsDouble(model)), searchScore, measure.test().applyAsDouble(model), trainFlops, bytes, trainings, id + ".zip", id + ".json",
-        sums[0], sums[1]);
+        nullIfNaN(measure.validation().applyAsDouble(model)), searchScore, measure.test().applyAsDouble(model),
+        trainFlops, bytes, trainings, id + ".zip", id + ".json", sums[0], sums[1]);
   }
 
   private static Double nullIfNaN(double v) {

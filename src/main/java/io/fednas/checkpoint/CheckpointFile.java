@@ -55,9 +55,9 @@ public final class CheckpointFile {
   private static final byte[] JAVA_SERIALIZATION = {(byte) 0xAC, (byte) 0xED};
   private static final byte[] HEAD = ("{\"format\":\"" + FORMAT + "\",\"version\":" + VERSION + ",\"state\":")
       .getBytes(StandardCharsets.US_ASCII);
-  /** The file ends with exactly this, the 64 hex digits in place of the dots. */
-  private static final String TRAILER = ",\"sha256\":\"................................................................\"}";
-  private static final Pattern TRAILER_SHAPE = Pattern.compile(",\"sha256\":\"([0-9a-f]{64})\"}");
+  /** The file ends with exactly this: the SHA-256 of every byte before it, in 64 hex digits. */
+  private static final Pattern TRAILER = Pattern.compile(",\"sha256\":\"([0-9a-f]{64})\"}");
+  private static final int TRAILER_LENGTH = ",\"sha256\":\"\"}".length() + 64;
 
   static final ObjectMapper JSON = new ObjectMapper()
       .registerModule(new SimpleModule("weights").addSerializer(float[].class, new FloatsAsBase64())
@@ -82,7 +82,8 @@ public final class CheckpointFile {
         hashed.write(HEAD);
         JSON.writeValue(hashed, state);
         hashed.flush();
-        out.write((",\"sha256\":\"" + HexFormat.of().formatHex(sha.digest()) + "\"}").getBytes(StandardCharsets.US_ASCII));
+        String sum = HexFormat.of().formatHex(sha.digest());
+        out.write((",\"sha256\":\"" + sum + "\"}").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         ch.force(true);
       }
@@ -156,9 +157,9 @@ public final class CheckpointFile {
       throw olderVersion(file, "1 or 2 (Java serialization)");
     }
     checkHeader(file, bytes);
-    int body = bytes.length - TRAILER.length();
+    int body = bytes.length - TRAILER_LENGTH;
     Matcher trailer = body < 0 ? null
-        : TRAILER_SHAPE.matcher(new String(bytes, body, TRAILER.length(), StandardCharsets.ISO_8859_1));
+        : TRAILER.matcher(new String(bytes, body, TRAILER_LENGTH, StandardCharsets.ISO_8859_1));
     if (trailer == null || !trailer.matches()) {
       throw new FedNasException("the checkpoint " + file + " is truncated or damaged: it does not end with its "
           + "checksum (" + bytes.length + " bytes)");
