@@ -104,7 +104,7 @@ final class JobRun {
       List<RegistryEntry> registered;
       try (FedAvgEngine engine = new FedAvgEngine(sc, backend, cfg.data(), setup.plan(), cfg.eval().testPartitions(),
           cfg.tasksPerStage())) {
-        RoundRunner rounds = new RoundRunner(engine, setup.fleet(), cfg.faults(), cfg.federated().clients(),
+        RoundRunner rounds = new RoundRunner(engine, setup.fleet(), cfg.faults(), cfg.clipNorm(), cfg.federated().clients(),
             cfg.federated().clientsPerRound(), ledger);
         rounds.restore(state.rounds());
         FedAvgLoop fedavg = new FedAvgLoop(engine, rounds, ledger, cfg.federated(), cfg.eval(), cfg.seed());

@@ -38,6 +38,7 @@ public final class FedNasConfig {
   private final SearchConfig search;
   private final SimulationConfig simulation;
   private final FaultsConfig faults;
+  private final double clipNorm;
   private final int checkpointEvery;
   /** Spark's own rule for which properties hold secrets (spark.redaction.regex's default). */
   private static final Pattern SECRET_KEY = Pattern.compile("(?i)secret|password|token|access[.]key");
@@ -137,6 +138,7 @@ public final class FedNasConfig {
     simulation = simulation(r);
     faults = new FaultsConfig(r.doubleIn("faults.maxUpdateNorm", 0.0, Double.MAX_VALUE, true),
         r.intIn("faults.maxFailedRounds", 1, 1_000_000));
+    clipNorm = r.doubleIn("privacy.clipNorm", 0.0, Double.MAX_VALUE, true);
     checkpointEvery = r.intIn("checkpoint.everyRounds", 0, 1_000_000);
   }
 
@@ -211,6 +213,9 @@ public final class FedNasConfig {
   /** Simulated devices: dropouts, deadlines, over-selection (off by default). */
   public SimulationConfig simulation() { return simulation; }
   public FaultsConfig faults() { return faults; }
+
+  /** privacy.clipNorm: the L2 norm every client update is clipped to; 0: none. */
+  public double clipNorm() { return clipNorm; }
   /** Rounds between checkpoints; 0 = no checkpoints. */
   public int checkpointEvery() { return checkpointEvery; }
   /** The config file this came from, or null for defaults only. */

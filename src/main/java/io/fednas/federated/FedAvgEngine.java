@@ -98,6 +98,15 @@ public final class FedAvgEngine implements AutoCloseable {
    */
   public Map<Integer, RoundUpdate> trainRound(int round, Map<Integer, ModelState> models, int[] sampled,
       int[] modelOf, TrainingPlan training, double maxUpdateNorm) {
+    return trainRound(round, models, sampled, modelOf, training, maxUpdateNorm, 0);
+  }
+
+  /**
+   * As above; with {@code clipNorm} > 0 every accepted update is first clipped to that L2 norm on
+   * the executor (privacy.clipNorm), so no client moves a model further than that.
+   */
+  public Map<Integer, RoundUpdate> trainRound(int round, Map<Integer, ModelState> models, int[] sampled,
+      int[] modelOf, TrainingPlan training, double maxUpdateNorm, double clipNorm) {
     Map<Integer, Long> total = new HashMap<>();
     Map<Integer, Integer> assignment = new HashMap<>();
     for (int i = 0; i < sampled.length; i++) {
@@ -127,6 +136,9 @@ public final class FedAvgEngine implements AutoCloseable {
           ClientResult r = ClientTrainer.train(backend, shard, id, share.get(shard.client()), global, training, round,
               TaskContext.getPartitionId(), out);
           String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
+          if (problem == null && clipNorm > 0) {
+            UpdateCheck.clip(global.weights(), out[0], clipNorm);
+          }
           ClientResult checked = (problem == null ? r : r.rejectedFor(problem)).scored(score);
           RoundUpdate sum = sums.get(id);
           if (sum == null) {

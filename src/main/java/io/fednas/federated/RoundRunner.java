@@ -24,6 +24,7 @@ public final class RoundRunner implements RoundExecutor {
   private final FedAvgEngine engine;
   private final Fleet fleet;
   private final FaultsConfig faults;
+  private final double clipNorm;
   private final int clients;
   private final int perRound;
   private final CostLedger ledger;
@@ -32,9 +33,16 @@ public final class RoundRunner implements RoundExecutor {
 
   public RoundRunner(FedAvgEngine engine, Fleet fleet, FaultsConfig faults, int clients, int perRound,
       CostLedger ledger) {
+    this(engine, fleet, faults, 0, clients, perRound, ledger);
+  }
+
+  /** {@code clipNorm} > 0: every client update is clipped to that L2 norm where it is computed (privacy.clipNorm). */
+  public RoundRunner(FedAvgEngine engine, Fleet fleet, FaultsConfig faults, double clipNorm, int clients, int perRound,
+      CostLedger ledger) {
     this.engine = engine;
     this.fleet = fleet;
     this.faults = faults;
+    this.clipNorm = clipNorm;
     this.clients = clients;
     this.perRound = perRound;
     this.ledger = ledger;
@@ -94,7 +102,7 @@ public final class RoundRunner implements RoundExecutor {
       trainModels.forEach(id -> trained.put(id, models.get(id)));
       Map<Integer, RoundUpdate> updates = engine.trainRound(round, trained,
           trainIds.stream().mapToInt(Integer::intValue).toArray(), trainModels.stream().mapToInt(Integer::intValue).toArray(),
-          training, faults.maxUpdateNorm());
+          training, faults.maxUpdateNorm(), clipNorm);
       for (Map.Entry<Integer, RoundUpdate> e : new TreeMap<>(updates).entrySet()) {
         float[] w = e.getValue().averagedWeights();
         if (w != null) {

@@ -2,7 +2,10 @@ package io.fednas.federated;
 
 import java.util.Locale;
 
-/** The server's check of one client update, run where the update is computed (on the executor). */
+/**
+ * The server's check of one client update, and the client's clipping of it, run where the update
+ * is computed (on the executor).
+ */
 final class UpdateCheck {
   private UpdateCheck() {}
 
@@ -28,5 +31,25 @@ final class UpdateCheck {
       return String.format(Locale.ROOT, "update norm %.4g > faults.maxUpdateNorm %.4g", norm, maxNorm);
     }
     return null;
+  }
+
+  /**
+   * Scales the update from {@code global} to {@code updated} (in place) down to L2 norm
+   * {@code clipNorm} when it is longer, as DP-FedAvg's clients do; returns the norm it had.
+   */
+  static double clip(float[] global, float[] updated, double clipNorm) {
+    double sq = 0;
+    for (int i = 0; i < updated.length; i++) {
+      double d = (double) updated[i] - global[i];
+      sq += d * d;
+    }
+    double norm = Math.sqrt(sq);
+    if (norm > clipNorm) {
+      double scale = clipNorm / norm;
+      for (int i = 0; i < updated.length; i++) {
+        updated[i] = (float) (global[i] + ((double) updated[i] - global[i]) * scale);
+      }
+    }
+    return norm;
   }
 }

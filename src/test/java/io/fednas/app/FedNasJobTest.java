@@ -95,6 +95,21 @@ class FedNasJobTest {
   }
 
   @Test
+  void privacyClipNormBoundsHowFarARoundMovesTheModel() throws Exception {
+    JobRuns.Outcome o = JobRuns.run(tmp.resolve("clipped"), List.of("federated.rounds=1", "privacy.clipNorm=0.01"));
+    assertEquals(0, o.exitCode(), o.err());
+    io.fednas.config.FedNasConfig cfg = io.fednas.config.ConfigLoader.load(Path.of("conf/quickstart.conf"), List.of());
+    float[] initial = new io.fednas.dl4j.Dl4jBackend().initialWeights(io.fednas.model.Architectures.byName(cfg.arch(),
+        cfg.widthMultiplier(), 1, 28, 28, 10), io.fednas.data.Seeds.derive(cfg.seed(), io.fednas.data.Seeds.INIT));
+    float[] after = JobRuns.modelWeights(o.dir());
+    double sq = 0;
+    for (int i = 0; i < after.length; i++) {
+      sq += ((double) after[i] - initial[i]) * ((double) after[i] - initial[i]);
+    }
+    assertTrue(Math.sqrt(sq) <= 0.01 + 1e-5 && Math.sqrt(sq) > 0, "moved " + Math.sqrt(sq));
+  }
+
+  @Test
   void missingDatasetFailsBeforeAnyOutputIsWritten() {
     Path out = tmp.resolve("never");
     JobRuns.Outcome o = JobRuns.run(out, List.of("data.dir=" + tmp.resolve("no-data")));

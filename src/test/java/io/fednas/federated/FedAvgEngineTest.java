@@ -239,6 +239,37 @@ class FedAvgEngineTest {
   }
 
   @Test
+  void clippingBoundsEveryUpdateAndAClipNoUpdateReachesChangesNoBit() {
+    ModelState w0 = new ModelState(arch, new Dl4jBackend().initialWeights(arch, 1));
+    TrainingPlan training = new TrainingPlan(1, 32, 0.05, 0, 7);
+    int[] sampled = {4, 17, 33, 36};
+    double clip = 0.05;
+    try (FedAvgEngine engine = new FedAvgEngine(sc, new Dl4jBackend(), cfg.data(), plan, 2, 0)) {
+      for (int c : sampled) { // each client alone: its clipped update is at most the clip norm long
+        float[] alone = engine.trainRound(1, Map.of(0, w0), new int[] {c}, new int[1], training, 0, clip).get(0)
+            .averagedWeights();
+        double unclipped = distance(engine.trainRound(1, w0, new int[] {c}, training).averagedWeights(), w0.weights());
+        assertTrue(unclipped > clip, "the clip must bind: client " + c + " moved " + unclipped);
+        assertEquals(clip, distance(alone, w0.weights()), 1e-5, "client " + c);
+      }
+      float[] together = engine.trainRound(1, Map.of(0, w0), sampled, new int[sampled.length], training, 0, clip)
+          .get(0).averagedWeights();
+      assertTrue(distance(together, w0.weights()) <= clip + 1e-5, "an average of clipped updates stays within the clip");
+      assertArrayEquals(engine.trainRound(1, w0, sampled, training).averagedWeights(),
+          engine.trainRound(1, Map.of(0, w0), sampled, new int[sampled.length], training, 0, 1e9).get(0)
+              .averagedWeights(), "a clip no update reaches changes no bit");
+    }
+  }
+
+  private static double distance(float[] a, float[] b) {
+    double sq = 0;
+    for (int i = 0; i < a.length; i++) {
+      sq += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+    }
+    return Math.sqrt(sq);
+  }
+
+  @Test
   void partitionJobsReturnEachPartitionsResultInOrderAndFailAsCollectWould() {
     org.apache.spark.rdd.RDD<Integer> numbers = sc.parallelize(List.of(1, 2, 3, 4, 5, 6, 7), 5).rdd();
     List<Integer> sums = PartitionJobs.run(sc.sc(), numbers, it -> {
