@@ -101,6 +101,7 @@ final class JobRun {
       RunState done;
       RunRegistry registry = new RunRegistry(cfg, backend);
       Provenance provenance;
+      ObjectNode identity;
       List<RegistryEntry> registered;
       try (FedAvgEngine engine = new FedAvgEngine(sc, backend, cfg.data(), setup.plan(), cfg.eval().testPartitions(),
           cfg.tasksPerStage())) {
@@ -113,17 +114,21 @@ final class JobRun {
         phases = new RunPhases(cfg, setup, state, rounds, ledger, fedavg, search, progress, dir, start);
         done = phases.run(resume);
         provenance = Provenance.of(cfg.source(), sc);
+        identity = provenance.identity(cfg, backend);
         int[] validators = ClientSampler.validators(cfg.seed(), 0, cfg.federated().clients(),
             cfg.eval().validationClients());
         int batch = cfg.eval().batchSize();
         registered = registry.register(dir, done, ledger, new RunRegistry.Evaluators(
             m -> engine.hasValidationData() ? engine.validate(m, validators, batch).accuracy() : Double.NaN,
             m -> engine.test(m, batch).accuracy(), pointFineTune(fedavg, done.lastRound(), progress)),
-            provenance.forRegistry(cfg, backend));
+            identity);
       }
       ObjectNode summary = outputs.complete(done, ledger, done.rounds().failures(), setup, phases.checkpoints(), resume,
           spark, provenance);
       summary.set("deployment", registry.deployment(registered));
+      for (String key : List.of("config_sha256", "dataset_sha256", "git_commit", "backend")) {
+        ((ObjectNode) summary.get("provenance")).set(key, identity.get(key));
+      }
       ModelRegistry.writeParquet(spark, ModelRegistry.folder(dir));
       outputs.finish(summary, progress);
       RoundMetrics last = done.metrics().get(done.metrics().size() - 1);

@@ -53,10 +53,11 @@ record Provenance(String configFile, String sparkMaster, int sparkDefaultParalle
   }
 
   /**
-   * What the model registry records of the run that made its models: the run, a hash of its
-   * resolved config, the dataset files' SHA-256, the code's commit, versions and backend.
+   * What identifies the run that made a model (in the model registry; its hashes, commit and
+   * backend in summary.json's provenance too): the run, a hash of its resolved config, the dataset
+   * files' SHA-256, the code's commit, versions and backend.
    */
-  ObjectNode forRegistry(FedNasConfig cfg, NetworkBackend backend) {
+  ObjectNode identity(FedNasConfig cfg, NetworkBackend backend) {
     ObjectNode run = Json.MAPPER.createObjectNode();
     run.put("name", cfg.name());
     run.put("mode", cfg.mode().key());

@@ -69,6 +69,10 @@ class RegistryTest {
     assertTrue(registry.run().path("config_sha256").asText().matches("[0-9a-f]{64}")
         && registry.run().path("dataset_sha256").size() == 4, registry.run().toString());
     assertTrue(Files.isDirectory(run.dir().resolve("models/registry.parquet")));
+    JsonNode provenance = summary.path("provenance");
+    for (String key : List.of("config_sha256", "dataset_sha256", "git_commit", "backend")) {
+      assertEquals(registry.run().path(key), provenance.path(key), "summary.json and the registry agree on " + key);
+    }
 
     // summary.json and the report name each profile's choice: the best validation accuracy within its limits
     RegistryEntry best = registry.models().stream()
