@@ -105,10 +105,11 @@ final class JobRun {
       List<RegistryEntry> registered;
       try (FedAvgEngine engine = new FedAvgEngine(sc, backend, cfg.data(), setup.plan(), cfg.eval().testPartitions(),
           cfg.tasksPerStage())) {
-        RoundRunner rounds = new RoundRunner(engine, setup.fleet(), cfg.faults(), cfg.clipNorm(), cfg.federated().clients(),
-            cfg.federated().clientsPerRound(), ledger);
+        RoundRunner rounds = new RoundRunner(engine, setup.fleet(), cfg.faults(), cfg.privacy(), cfg.seed(),
+            cfg.federated().clients(), cfg.federated().clientsPerRound(), ledger);
         rounds.restore(state.rounds());
-        FedAvgLoop fedavg = new FedAvgLoop(engine, rounds, ledger, cfg.federated(), cfg.eval(), cfg.seed());
+        FedAvgLoop fedavg = new FedAvgLoop(engine, rounds, ledger, cfg.federated(), cfg.eval(), cfg.seed(),
+            setup.privacy());
         SearchLoop search = setup.searching() ? new SearchLoop(cfg.name(), rounds, cfg.federated(), cfg.eval(),
             setup.policies(), cfg.seed(), ledger, progress) : null;
         phases = new RunPhases(cfg, setup, state, rounds, ledger, fedavg, search, progress, dir, start);

@@ -26,10 +26,11 @@ final class PreviousRun {
 
   private PreviousRun() {}
 
-  /** Whether the run in {@code runDir} finished: its summary.json says status completed. */
+  /** Whether the run in {@code runDir} finished: its summary.json says completed (or budget_spent: it ended at its privacy target). */
   static boolean completed(Path runDir) {
     try {
-      return "completed".equals(Json.MAPPER.readTree(runDir.resolve("summary.json").toFile()).path("status").asText());
+      String status = Json.MAPPER.readTree(runDir.resolve("summary.json").toFile()).path("status").asText();
+      return status.equals("completed") || status.equals("budget_spent");
     } catch (IOException e) {
       return false;
     }

@@ -6,12 +6,15 @@ import io.fednas.checkpoint.CheckpointFile;
 import io.fednas.checkpoint.Checkpoints;
 import io.fednas.checkpoint.RunState;
 import io.fednas.config.FedNasConfig;
+import io.fednas.config.PrivacyConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.federated.RoundMetrics;
 import io.fednas.fleet.ClientFailure;
 import io.fednas.model.Architecture;
 import io.fednas.model.NetworkBackend;
 import io.fednas.model.ResourceCounter;
+import io.fednas.privacy.PrivacyBudget;
+import io.fednas.privacy.RdpAccountant;
 import io.fednas.report.Checksums;
 import io.fednas.report.CsvToParquet;
 import io.fednas.report.FailureTable;
@@ -76,11 +79,42 @@ final class RunOutputs {
     if (searched != null) {
       SearchTable.addToSummary(summary, searched, setup.arch(), setup.policies().metric());
     }
+    privacy(summary, setup.privacy(), last.round(), state.reachedTarget());
     ObjectNode cp = summary.putObject("checkpoints");
     cp.put("writes", checkpoints.writes());
     cp.put("write_seconds", checkpoints.writeSeconds());
     cp.put("resumed", resumed);
     return summary;
+  }
+
+  /**
+   * summary.json's {@code privacy} (the mechanism's parameters and the epsilon spent), and status
+   * "budget_spent" for a run that stopped before a round that would have passed privacy.targetEpsilon.
+   */
+  private void privacy(ObjectNode summary, PrivacyBudget budget, int lastRound, boolean reachedTarget) {
+    PrivacyConfig p = cfg.privacy();
+    if (p.clipNorm() == 0 && budget == null) {
+      return;
+    }
+    ObjectNode out = summary.putObject("privacy");
+    out.put("clip_norm", p.clipNorm());
+    out.put("noise_multiplier", p.noiseMultiplier());
+    if (budget == null) {
+      out.put("guarantee", "none: updates are clipped but no noise is added");
+      return;
+    }
+    RdpAccountant.Spent spent = budget.after(lastRound);
+    out.put("mechanism", "DP-FedAvg: Poisson client sampling, updates clipped where computed, Gaussian noise on each "
+        + "round's sum, a fixed denominator (docs/PRIVACY.md)");
+    out.put("sampling_rate", budget.samplingRate());
+    out.put("delta", p.delta());
+    out.put("epsilon", spent.epsilon());
+    out.put("rdp_order", spent.order());
+    out.put("private_rounds", lastRound);
+    out.put("target_epsilon", p.targetEpsilon() > 0 ? p.targetEpsilon() : null);
+    if (lastRound < cfg.federated().rounds() && !reachedTarget && !budget.allows(lastRound + 1)) {
+      summary.put("status", "budget_spent");
+    }
   }
 
   /** report.html, then summary.json, then the checkpoint goes. */

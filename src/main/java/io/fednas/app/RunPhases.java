@@ -87,8 +87,14 @@ final class RunPhases {
     boolean reached = target > 0 && !state.metrics().isEmpty()
         && state.metrics().get(state.metrics().size() - 1).testAccuracy() >= target;
     if (!reached) {
-      reached = fedavg.run(setup.arch(), state.model().weights(), state.lastRound() + 1, cfg.federated().rounds(), target,
-          this::afterRound).reachedTarget();
+      FedAvgLoop.Result r = fedavg.run(setup.arch(), state.model().weights(), state.lastRound() + 1,
+          cfg.federated().rounds(), target, this::afterRound);
+      reached = r.reachedTarget();
+      if (r.budgetSpent()) {
+        progress.line(String.format(Locale.ROOT, "privacy budget spent: round %d would take epsilon to %.4g > "
+                + "privacy.targetEpsilon %s; the model after round %d is the run's", state.lastRound() + 1,
+            setup.privacy().after(state.lastRound() + 1).epsilon(), cfg.privacy().targetEpsilon(), state.lastRound()));
+      }
     }
     enter(state.withReachedTarget(reached), Phase.DONE);
   }

@@ -2,6 +2,7 @@ package io.fednas.app;
 
 import io.fednas.FedNasException;
 import io.fednas.config.FedNasConfig;
+import io.fednas.config.PrivacyConfig;
 import io.fednas.cost.DeviceProfile;
 import io.fednas.cost.ResourceMetric;
 import io.fednas.data.ClientPlan;
@@ -12,6 +13,7 @@ import io.fednas.fleet.Fleet;
 import io.fednas.model.Architecture;
 import io.fednas.model.Architectures;
 import io.fednas.model.NetworkBackend;
+import io.fednas.privacy.PrivacyBudget;
 import io.fednas.search.SearchPolicies;
 import java.nio.file.Path;
 
@@ -22,9 +24,10 @@ import java.nio.file.Path;
  *
  * @param loadedBase a previous run's model to search from (search.baseModel), or null
  * @param policies the search's policies, or null for FedAvg
+ * @param privacy a private run's epsilon per round and target, or null
  */
 record RunSetup(FedNasConfig cfg, Dataset data, Architecture arch, ClientPlan plan, ModelState loadedBase, Fleet fleet,
-    SearchPolicies policies) {
+    SearchPolicies policies, PrivacyBudget privacy) {
 
   static RunSetup prepare(FedNasConfig cfg, NetworkBackend backend) {
     Dataset data = DatasetCache.get(cfg.data());
@@ -53,7 +56,24 @@ record RunSetup(FedNasConfig cfg, Dataset data, Architecture arch, ClientPlan pl
       policies = SearchPolicies.of(cfg.search(), ResourceMetric.of(cfg.search().metric(), device));
       policies.checkedBudget(arch);
     }
-    return new RunSetup(cfg, data, arch, plan, loadedBase, fleet, policies);
+    return new RunSetup(cfg, data, arch, plan, loadedBase, fleet, policies, privacyBudget(cfg));
+  }
+
+  /** A private run's budget; a target the first round alone passes is an error before any training. */
+  private static PrivacyBudget privacyBudget(FedNasConfig cfg) {
+    PrivacyConfig p = cfg.privacy();
+    if (!p.noisy()) {
+      return null;
+    }
+    PrivacyBudget budget = new PrivacyBudget((double) cfg.federated().clientsPerRound() / cfg.federated().clients(),
+        p.noiseMultiplier(), p.delta(), p.targetEpsilon());
+    if (!budget.allows(1)) {
+      throw new FedNasException(String.format(java.util.Locale.ROOT, "privacy.targetEpsilon = %s: the first round "
+              + "alone spends epsilon %.4g (sampling rate %s = clientsPerRound / clients, noiseMultiplier %s, delta %s): "
+              + "raise the target or the noise multiplier, or sample fewer clients per round", p.targetEpsilon(),
+          budget.after(1).epsilon(), budget.samplingRate(), p.noiseMultiplier(), p.delta()));
+    }
+    return budget;
   }
 
   /** The config's built-in architecture for inputs of this shape; one that does not fit them is an error naming the keys. */

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 
 /**
  * {@code checkpoint.bin} in a run directory: one JSON document,
- * {@code {"format": "fednas-checkpoint", "version": 5, "state": {...}, "sha256": "..."}}, where
+ * {@code {"format": "fednas-checkpoint", "version": 6, "state": {...}, "sha256": "..."}}, where
  * {@code state} is a {@link RunState} with its records' components as fields, float arrays (weights)
  * as base64 of their little-endian float32 bytes, and NaN as the string "NaN", and {@code sha256} is
  * the SHA-256 of every byte before it (docs/CHECKPOINTS.md). A file of another version, one whose
@@ -50,7 +50,7 @@ public final class CheckpointFile {
   public static final String DAMAGED = "checkpoint.damaged.bin";
   static final String FORMAT = "fednas-checkpoint";
   /** Raised whenever what a checkpoint holds changes; the format test's field list changes with it. */
-  public static final int VERSION = 5;
+  public static final int VERSION = 6;
   /** Versions 1 and 2 were Java serialization: a stream that opens with these bytes, then the format name. */
   private static final byte[] JAVA_SERIALIZATION = {(byte) 0xAC, (byte) 0xED};
   private static final byte[] HEAD = ("{\"format\":\"" + FORMAT + "\",\"version\":" + VERSION + ",\"state\":")

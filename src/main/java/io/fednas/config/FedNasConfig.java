@@ -38,7 +38,7 @@ public final class FedNasConfig {
   private final SearchConfig search;
   private final SimulationConfig simulation;
   private final FaultsConfig faults;
-  private final double clipNorm;
+  private final PrivacyConfig privacy;
   private final int checkpointEvery;
   /** Spark's own rule for which properties hold secrets (spark.redaction.regex's default). */
   private static final Pattern SECRET_KEY = Pattern.compile("(?i)secret|password|token|access[.]key");
@@ -138,7 +138,7 @@ public final class FedNasConfig {
     simulation = simulation(r);
     faults = new FaultsConfig(r.doubleIn("faults.maxUpdateNorm", 0.0, Double.MAX_VALUE, true),
         r.intIn("faults.maxFailedRounds", 1, 1_000_000));
-    clipNorm = r.doubleIn("privacy.clipNorm", 0.0, Double.MAX_VALUE, true);
+    privacy = privacy(r, mode, simulation.enabled());
     checkpointEvery = r.intIn("checkpoint.everyRounds", 0, 1_000_000);
   }
 
@@ -158,6 +158,35 @@ public final class FedNasConfig {
         r.doubleIn("simulation.deadlineSeconds", 0.0, Double.MAX_VALUE, true),
         r.doubleIn("simulation.deadlineQuantile", 0.0, 1.0, true),
         r.doubleIn("simulation.overSelection", 0.0, 10.0, true));
+  }
+
+  /** privacy.*, with the combinations a private run cannot have refused before any training. */
+  private static PrivacyConfig privacy(Reader r, Mode mode, boolean simulated) {
+    double clip = r.doubleIn("privacy.clipNorm", 0.0, Double.MAX_VALUE, true);
+    double noise = r.doubleIn("privacy.noiseMultiplier", 0.0, 1e6, true);
+    double delta = r.doubleIn("privacy.delta", 0.0, 1.0, false);
+    if (delta >= 1) {
+      throw r.bad("privacy.delta", delta, "a number in (0, 1)");
+    }
+    double target = r.doubleIn("privacy.targetEpsilon", 0.0, 1e6, true);
+    if (noise > 0 && clip == 0) {
+      throw new ConfigError("privacy.noiseMultiplier = " + noise + " needs privacy.clipNorm > 0: the noise's "
+          + "standard deviation is noiseMultiplier x clipNorm, the most one client can move the sum");
+    }
+    if (target > 0 && noise == 0) {
+      throw new ConfigError("privacy.targetEpsilon = " + target + " needs privacy.noiseMultiplier > 0: without noise "
+          + "there is no epsilon to spend");
+    }
+    if (noise > 0 && mode != Mode.FEDAVG) {
+      throw new ConfigError("privacy.noiseMultiplier > 0 works with mode = fedavg only for now; a private search "
+          + "(mode = " + mode.key() + ") is not built yet");
+    }
+    if (noise > 0 && simulated) {
+      throw new ConfigError("privacy.noiseMultiplier > 0 with simulation.enabled = true: the accountant assumes "
+          + "every client is sampled independently with the same probability, which offline devices, dropouts "
+          + "and deadlines break; turn the simulation off for a private run");
+    }
+    return new PrivacyConfig(clip, noise, delta, target);
   }
 
   /**
@@ -214,8 +243,7 @@ public final class FedNasConfig {
   public SimulationConfig simulation() { return simulation; }
   public FaultsConfig faults() { return faults; }
 
-  /** privacy.clipNorm: the L2 norm every client update is clipped to; 0: none. */
-  public double clipNorm() { return clipNorm; }
+  public PrivacyConfig privacy() { return privacy; }
   /** Rounds between checkpoints; 0 = no checkpoints. */
   public int checkpointEvery() { return checkpointEvery; }
   /** The config file this came from, or null for defaults only. */

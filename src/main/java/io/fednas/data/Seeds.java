@@ -19,6 +19,8 @@ public final class Seeds {
   public static final long CLIENT_SPEED = 9;
   public static final long AVAILABILITY = 10;
   public static final long DROPOUT = 11;
+  public static final long PRIVATE_SAMPLING = 12;
+  public static final long PRIVACY_NOISE = 13;
 
   private Seeds() {}
 

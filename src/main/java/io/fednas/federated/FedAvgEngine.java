@@ -98,24 +98,25 @@ public final class FedAvgEngine implements AutoCloseable {
    */
   public Map<Integer, RoundUpdate> trainRound(int round, Map<Integer, ModelState> models, int[] sampled,
       int[] modelOf, TrainingPlan training, double maxUpdateNorm) {
-    return trainRound(round, models, sampled, modelOf, training, maxUpdateNorm, 0);
+    return trainRound(round, models, sampled, modelOf, training, maxUpdateNorm, 0, false);
   }
 
   /**
    * As above; with {@code clipNorm} > 0 every accepted update is first clipped to that L2 norm on
-   * the executor (privacy.clipNorm), so no client moves a model further than that.
+   * the executor (privacy.clipNorm), so no client moves a model further than that. With
+   * {@code uniform}, every client of a model weighs the same (DP-FedAvg's average), not by its samples.
    */
   public Map<Integer, RoundUpdate> trainRound(int round, Map<Integer, ModelState> models, int[] sampled,
-      int[] modelOf, TrainingPlan training, double maxUpdateNorm, double clipNorm) {
+      int[] modelOf, TrainingPlan training, double maxUpdateNorm, double clipNorm, boolean uniform) {
     Map<Integer, Long> total = new HashMap<>();
     Map<Integer, Integer> assignment = new HashMap<>();
     for (int i = 0; i < sampled.length; i++) {
       assignment.put(sampled[i], modelOf[i]);
-      total.merge(modelOf[i], (long) plan.train()[sampled[i]].length, Long::sum);
+      total.merge(modelOf[i], uniform ? 1L : plan.train()[sampled[i]].length, Long::sum);
     }
     Map<Integer, Double> share = new HashMap<>();
     for (int i = 0; i < sampled.length; i++) {
-      share.put(sampled[i], (double) plan.train()[sampled[i]].length / total.get(modelOf[i]));
+      share.put(sampled[i], (double) (uniform ? 1L : plan.train()[sampled[i]].length) / total.get(modelOf[i]));
     }
     describe(String.format("round %d: train %s on %d clients", round, modelNames(models), sampled.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));

@@ -5,6 +5,7 @@ import io.fednas.config.FederatedConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.fleet.ClientSampler;
 import io.fednas.model.Architecture;
+import io.fednas.privacy.PrivacyBudget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +23,17 @@ public final class FedAvgLoop {
   private final FederatedConfig fed;
   private final EvalConfig eval;
   private final long seed;
+  private final PrivacyBudget budget;
 
   public FedAvgLoop(FedAvgEngine engine, RoundRunner rounds, CostLedger ledger, FederatedConfig fed, EvalConfig eval,
       long seed) {
+    this(engine, rounds, ledger, fed, eval, seed, null);
+  }
+
+  /** {@code budget}: a private run's epsilon per round and its target (null: not private). */
+  public FedAvgLoop(FedAvgEngine engine, RoundRunner rounds, CostLedger ledger, FederatedConfig fed, EvalConfig eval,
+      long seed, PrivacyBudget budget) {
+    this.budget = budget;
     this.engine = engine;
     this.rounds = rounds;
     this.ledger = ledger;
@@ -33,8 +42,11 @@ public final class FedAvgLoop {
     this.seed = seed;
   }
 
-  /** The trained weights and every round's metrics. */
-  public record Result(float[] weights, List<RoundMetrics> rounds, boolean reachedTarget) {}
+  /**
+   * The trained weights and every round's metrics; {@code budgetSpent}: it stopped before a round
+   * that would have taken epsilon past privacy.targetEpsilon.
+   */
+  public record Result(float[] weights, List<RoundMetrics> rounds, boolean reachedTarget, boolean budgetSpent) {}
 
   /** Called after every round with its metrics and the global weights after it (for checkpoints). */
   public interface RoundListener {
@@ -52,7 +64,12 @@ public final class FedAvgLoop {
     float[] weights = initial;
     List<RoundMetrics> history = new ArrayList<>();
     boolean reached = false;
+    boolean spent = false;
     for (int round = firstRound; round <= lastRound && !reached; round++) {
+      if (budget != null && !budget.allows(round)) { // every round so far was private: round r is the r-th release
+        spent = true;
+        break;
+      }
       long t0 = System.nanoTime();
       int[] sampled = rounds.sample(round);
       RoundRunner.Outcome outcome = rounds.run(round, Map.of(0, new ModelState(arch, weights)), sampled,
@@ -83,10 +100,11 @@ public final class FedAvgLoop {
           test == null ? Double.NaN : test.accuracy(), test == null ? Double.NaN : test.meanLoss(),
           (t2 - t0) / 1e9, (t1 - t0) / 1e9, clientSeconds, outcome.slowestTaskSeconds(), (t2 - t1) / 1e9,
           outcome.simulatedSeconds(),
-          cost.trainFlops(), cost.bytesDown(), cost.bytesUp(), cost.clientTrainings());
+          cost.trainFlops(), cost.bytesDown(), cost.bytesUp(), cost.clientTrainings(),
+          budget == null ? Double.NaN : budget.after(round).epsilon());
       history.add(m);
       listener.afterRound(m, weights);
     }
-    return new Result(weights, history, reached);
+    return new Result(weights, history, reached, spent);
   }
 }

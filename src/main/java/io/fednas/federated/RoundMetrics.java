@@ -5,7 +5,8 @@ package io.fednas.federated;
  * deadline or rejected; their ids space-separated in {@code failedClients}), the global model's
  * scores (NaN where not evaluated this round), wall times (the round, its training stage, the
  * clients' summed training, the training of the stage's slowest task, evaluation), the round's
- * simulated device time, and the cumulative client cost after the round.
+ * simulated device time, the cumulative client cost after the round, and, in a private run, the
+ * epsilon spent so far (at privacy.delta; NaN otherwise).
  */
 public record RoundMetrics(
     int round,
@@ -28,4 +29,5 @@ public record RoundMetrics(
     long cumTrainFlops,
     long cumBytesDown,
     long cumBytesUp,
-    long cumClientTrainings) implements java.io.Serializable {}
+    long cumClientTrainings,
+    double epsilon) implements java.io.Serializable {}

@@ -2,10 +2,14 @@ package io.fednas.federated;
 
 import io.fednas.FedNasException;
 import io.fednas.config.FaultsConfig;
+import io.fednas.config.PrivacyConfig;
 import io.fednas.cost.CostLedger;
+import io.fednas.data.Seeds;
 import io.fednas.fleet.ClientFailure;
+import io.fednas.fleet.ClientSampler;
 import io.fednas.fleet.Fleet;
 import io.fednas.model.ResourceCounter;
+import io.fednas.privacy.GaussianNoise;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +28,8 @@ public final class RoundRunner implements RoundExecutor {
   private final FedAvgEngine engine;
   private final Fleet fleet;
   private final FaultsConfig faults;
-  private final double clipNorm;
+  private final PrivacyConfig privacy;
+  private final long seed;
   private final int clients;
   private final int perRound;
   private final CostLedger ledger;
@@ -33,16 +38,23 @@ public final class RoundRunner implements RoundExecutor {
 
   public RoundRunner(FedAvgEngine engine, Fleet fleet, FaultsConfig faults, int clients, int perRound,
       CostLedger ledger) {
-    this(engine, fleet, faults, 0, clients, perRound, ledger);
+    this(engine, fleet, faults, new PrivacyConfig(0, 0, 0.5, 0), 0, clients, perRound, ledger);
   }
 
-  /** {@code clipNorm} > 0: every client update is clipped to that L2 norm where it is computed (privacy.clipNorm). */
-  public RoundRunner(FedAvgEngine engine, Fleet fleet, FaultsConfig faults, double clipNorm, int clients, int perRound,
-      CostLedger ledger) {
+  /**
+   * With {@code privacy}: every client update clipped where it is computed (privacy.clipNorm); when
+   * noisy, DP-FedAvg: Poisson sampling with rate perRound / clients, each model's clipped updates
+   * summed with equal weights, Gaussian noise of standard deviation noiseMultiplier x clipNorm added
+   * to the sum (seeded by {@code seed}, the round and the model), divided by the expected number of
+   * clients. docs/PRIVACY.md says why each step is there.
+   */
+  public RoundRunner(FedAvgEngine engine, Fleet fleet, FaultsConfig faults, PrivacyConfig privacy, long seed,
+      int clients, int perRound, CostLedger ledger) {
     this.engine = engine;
     this.fleet = fleet;
     this.faults = faults;
-    this.clipNorm = clipNorm;
+    this.privacy = privacy;
+    this.seed = seed;
     this.clients = clients;
     this.perRound = perRound;
     this.ledger = ledger;
@@ -64,7 +76,8 @@ public final class RoundRunner implements RoundExecutor {
   /** The clients of a round (sorted), over-selected and online-only when devices are simulated. */
   @Override
   public int[] sample(int round) {
-    return fleet.sample(round, clients, perRound);
+    return privacy.noisy() ? ClientSampler.poisson(seed, round, clients, (double) perRound / clients)
+        : fleet.sample(round, clients, perRound);
   }
 
   @Override
@@ -102,7 +115,7 @@ public final class RoundRunner implements RoundExecutor {
       trainModels.forEach(id -> trained.put(id, models.get(id)));
       Map<Integer, RoundUpdate> updates = engine.trainRound(round, trained,
           trainIds.stream().mapToInt(Integer::intValue).toArray(), trainModels.stream().mapToInt(Integer::intValue).toArray(),
-          training, faults.maxUpdateNorm(), clipNorm);
+          training, faults.maxUpdateNorm(), privacy.clipNorm(), privacy.noisy());
       for (Map.Entry<Integer, RoundUpdate> e : new TreeMap<>(updates).entrySet()) {
         float[] w = e.getValue().averagedWeights();
         if (w != null) {
@@ -124,12 +137,16 @@ public final class RoundRunner implements RoundExecutor {
         }
       }
     }
+    if (privacy.noisy()) {
+      models.forEach((id, m) -> next.put(id, noisyAverage(round, id, m, next.get(id), accepted)));
+    }
     failed.sort(java.util.Comparator.comparingInt(ClientFailure::client));
     accepted.sort(java.util.Comparator.comparingInt(ClientResult::client));
     failures.addAll(failed);
     Outcome outcome = new Outcome(next, accepted, failed, sampled.length, devices.seconds(),
         taskSeconds.values().stream().mapToDouble(Double::doubleValue).max().orElse(0), scores);
-    failedInARow = outcome.failed() ? failedInARow + 1 : 0;
+    // a private round may sample no one (Poisson sampling): that is no failure, only rejected updates are
+    failedInARow = outcome.failed() && (sampled.length > 0 || !privacy.noisy()) ? failedInARow + 1 : 0;
     if (failedInARow >= faults.maxFailedRounds()) {
       throw new FedNasException(String.format(java.util.Locale.ROOT,
           "%d rounds in a row (up to round %d) had no valid client update (round %d: %s); stopping. "
@@ -138,6 +155,28 @@ public final class RoundRunner implements RoundExecutor {
           failedInARow, round, round, summary(failed, sampled.length)));
     }
     return outcome;
+  }
+
+  /**
+   * DP-FedAvg's update of one model: g + (sum of its k accepted clipped updates + noise) / (q x N).
+   * {@code mean} is the equal-weight mean of the accepted clients' weights (or g when none).
+   */
+  private ModelState noisyAverage(int round, int id, ModelState global, ModelState mean, List<ClientResult> accepted) {
+    float[] g = global.weights();
+    float[] m = mean.weights();
+    long k = accepted.stream().filter(r -> r.model() == id).count();
+    double[] sum = new double[g.length];
+    for (int i = 0; i < g.length; i++) {
+      sum[i] = k * ((double) m[i] - g[i]);
+    }
+    GaussianNoise.add(sum, privacy.noiseMultiplier() * privacy.clipNorm(), Seeds.derive(seed, Seeds.PRIVACY_NOISE,
+        round, id));
+    double expected = perRound; // q x N: the denominator does not depend on who was sampled
+    float[] w = new float[g.length];
+    for (int i = 0; i < g.length; i++) {
+      w[i] = (float) (g[i] + sum[i] / expected);
+    }
+    return new ModelState(global.arch(), w);
   }
 
   /** Scores on separate validation clients: each downloads every model, and the ledger counts it. */

@@ -8,6 +8,15 @@ import java.util.SplittableRandom;
 public final class ClientSampler {
   private ClientSampler() {}
 
+  /**
+   * Poisson sampling, as the privacy accountant assumes: each client in the round independently
+   * with probability {@code q} (so a round may have none), from its own seed. Sorted ids.
+   */
+  public static int[] poisson(long seed, int round, int clients, double q) {
+    SplittableRandom rng = Seeds.random(seed, Seeds.PRIVATE_SAMPLING, round);
+    return java.util.stream.IntStream.range(0, clients).filter(c -> rng.nextDouble() < q).toArray();
+  }
+
   /** Sorted client ids. */
   public static int[] sample(long seed, int round, int clients, int perRound) {
     return choose(Seeds.random(seed, Seeds.SAMPLING, round), clients, perRound);

@@ -148,6 +148,14 @@ public final class HtmlReport {
     double[] up = rounds.numbers("cum_bytes_up");
     chart(new Chart("client-bytes", "Cumulative client traffic", "round", "bytes", List.of(
         new Series("down", round, down, Style.LINE), new Series("up", round, up, Style.LINE))));
+    double[] epsilon = rounds.numbers("epsilon");
+    if (java.util.Arrays.stream(epsilon).anyMatch(Double::isFinite)) {
+      section("Privacy spent", "Epsilon (at privacy.delta) after each round of DP-FedAvg, from the Renyi-DP "
+          + "accountant of the sampled Gaussian mechanism; the run stops before a round that would pass "
+          + "privacy.targetEpsilon.");
+      chart(new Chart("privacy", "Epsilon spent", "round", "epsilon", List.of(
+          new Series("epsilon", round, epsilon, Style.LINE))));
+    }
   }
 
   /**

@@ -246,17 +246,17 @@ class FedAvgEngineTest {
     double clip = 0.05;
     try (FedAvgEngine engine = new FedAvgEngine(sc, new Dl4jBackend(), cfg.data(), plan, 2, 0)) {
       for (int c : sampled) { // each client alone: its clipped update is at most the clip norm long
-        float[] alone = engine.trainRound(1, Map.of(0, w0), new int[] {c}, new int[1], training, 0, clip).get(0)
+        float[] alone = engine.trainRound(1, Map.of(0, w0), new int[] {c}, new int[1], training, 0, clip, false).get(0)
             .averagedWeights();
         double unclipped = distance(engine.trainRound(1, w0, new int[] {c}, training).averagedWeights(), w0.weights());
         assertTrue(unclipped > clip, "the clip must bind: client " + c + " moved " + unclipped);
         assertEquals(clip, distance(alone, w0.weights()), 1e-5, "client " + c);
       }
-      float[] together = engine.trainRound(1, Map.of(0, w0), sampled, new int[sampled.length], training, 0, clip)
+      float[] together = engine.trainRound(1, Map.of(0, w0), sampled, new int[sampled.length], training, 0, clip, false)
           .get(0).averagedWeights();
       assertTrue(distance(together, w0.weights()) <= clip + 1e-5, "an average of clipped updates stays within the clip");
       assertArrayEquals(engine.trainRound(1, w0, sampled, training).averagedWeights(),
-          engine.trainRound(1, Map.of(0, w0), sampled, new int[sampled.length], training, 0, 1e9).get(0)
+          engine.trainRound(1, Map.of(0, w0), sampled, new int[sampled.length], training, 0, 1e9, false).get(0)
               .averagedWeights(), "a clip no update reaches changes no bit");
     }
   }

@@ -36,4 +36,34 @@ class ClientSamplerTest {
       assertTrue(Math.abs(h - 1000) < 150, Arrays.toString(hits));
     }
   }
+
+  @Test
+  void poissonSamplingIncludesEachClientIndependentlyWithProbabilityQ() {
+    int clients = 200;
+    double q = 0.05;
+    long total = 0;
+    int empty = 0;
+    int[] perClient = new int[clients];
+    for (int round = 1; round <= 2000; round++) {
+      int[] s = ClientSampler.poisson(42, round, clients, q);
+      assertArrayEquals(s, ClientSampler.poisson(42, round, clients, q), "seeded");
+      int[] sorted = s.clone();
+      Arrays.sort(sorted);
+      assertArrayEquals(sorted, s, "sorted");
+      total += s.length;
+      empty += s.length == 0 ? 1 : 0;
+      for (int c : s) {
+        perClient[c]++;
+      }
+    }
+    // mean q x clients = 10 per round: over 2,000 rounds within 4 standard deviations
+    double sd = Math.sqrt(2000 * clients * q * (1 - q));
+    assertEquals(2000 * clients * q, total, 4 * sd, "clients per round");
+    assertTrue(Arrays.stream(perClient).allMatch(n -> n > 50 && n < 150), "each client about 100 times");
+    assertFalse(Arrays.equals(ClientSampler.poisson(42, 1, clients, q), ClientSampler.poisson(42, 2, clients, q)));
+    assertEquals(0, ClientSampler.poisson(42, 1, clients, 0).length);
+    assertTrue(empty == 0, "P(empty round) = 0.95^200: none in 2,000");
+    assertTrue(java.util.stream.IntStream.rangeClosed(1, 200).anyMatch(r -> ClientSampler.poisson(7, r, 20, 0.05)
+        .length == 0), "with q x N = 1, some rounds have no client");
+  }
 }

@@ -1,0 +1,41 @@
+package io.fednas.privacy;
+
+/**
+ * A private run's epsilon: every round is one release of the sampled Gaussian mechanism with the
+ * run's sampling rate and noise multiplier, so the epsilon after R rounds is a function of R alone
+ * (and a resumed run reports the same); the target is checked before a round starts.
+ */
+public final class PrivacyBudget {
+  private final double q;
+  private final double sigma;
+  private final double delta;
+  private final double target;
+
+  /** {@code target} 0: no target. */
+  public PrivacyBudget(double q, double sigma, double delta, double target) {
+    this.q = q;
+    this.sigma = sigma;
+    this.delta = delta;
+    this.target = target;
+  }
+
+  /** Epsilon (at delta) after {@code rounds} private rounds. */
+  public RdpAccountant.Spent after(long rounds) {
+    RdpAccountant a = new RdpAccountant();
+    a.add(q, sigma, rounds);
+    return a.spent(delta);
+  }
+
+  /** Whether a run may do its {@code round}-th private round without passing the target. */
+  public boolean allows(long round) {
+    return target == 0 || after(round).epsilon() <= target;
+  }
+
+  public double samplingRate() {
+    return q;
+  }
+
+  public double target() {
+    return target;
+  }
+}
