@@ -131,6 +131,23 @@ class ResumeTest {
     assertEquals(JobRuns.metricsWithoutTimes(whole.dir()), JobRuns.metricsWithoutTimes(resumed.dir()), killedAt);
   }
 
+  @Test
+  void aPrivateRunKilledAndResumedAddsTheSameNoiseAndReportsTheSameEpsilon() throws Exception {
+    List<String> dp = List.of("federated.rounds=4", "privacy.clipNorm=1", "privacy.noiseMultiplier=1.2");
+    JobRuns.Outcome whole = JobRuns.run(tmp.resolve("whole"), dp);
+    assertEquals(0, whole.exitCode(), whole.err());
+    Path dir = tmp.resolve("killed");
+    String killedAt = runAndKill(dir, 2, dp);
+    List<String> args = new ArrayList<>(dp);
+    args.add("--resume");
+    args.add(dir.toString());
+    JobRuns.Outcome resumed = JobRuns.run(dir, args);
+    assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
+    assertArrayEquals(JobRuns.modelWeights(whole.dir()), JobRuns.modelWeights(resumed.dir()), killedAt);
+    assertEquals(JobRuns.metricsWithoutTimes(whole.dir()), JobRuns.metricsWithoutTimes(resumed.dir()), killedAt);
+    assertEquals(whole.summary().path("privacy"), resumed.summary().path("privacy"), killedAt);
+  }
+
   /** Starts the job in its own JVM, SIGKILLs it once round {@code round} has been reported, returns where it was. */
   private String runAndKill(Path dir, int round, List<String> overrides) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("submit-scripts/run-local.sh", "conf/quickstart.conf"));
