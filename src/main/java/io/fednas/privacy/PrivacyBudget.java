@@ -10,6 +10,8 @@ public final class PrivacyBudget {
   private final double sigma;
   private final double delta;
   private final double target;
+  /** Epsilon by round count: a round asks for it twice (the target check, its metrics), the report again. */
+  private final java.util.Map<Long, RdpAccountant.Spent> spent = new java.util.HashMap<>();
 
   /** {@code target} 0: no target. */
   public PrivacyBudget(double q, double sigma, double delta, double target) {
@@ -21,9 +23,11 @@ public final class PrivacyBudget {
 
   /** Epsilon (at delta) after {@code rounds} private rounds. */
   public RdpAccountant.Spent after(long rounds) {
-    RdpAccountant a = new RdpAccountant();
-    a.add(q, sigma, rounds);
-    return a.spent(delta);
+    return spent.computeIfAbsent(rounds, r -> {
+      RdpAccountant a = new RdpAccountant();
+      a.add(q, sigma, r);
+      return a.spent(delta);
+    });
   }
 
   /** Whether a run may do its {@code round}-th private round without passing the target. */

@@ -117,7 +117,8 @@ public final class ModelRegistry {
       }
       return new Registry(runDir, doc.path("run"), List.copyOf(models));
     } catch (IOException | IllegalArgumentException e) {
-      throw new FedNasException("cannot read " + file + ": " + e.getMessage().lines().findFirst().orElse(""), e);
+      String why = e.getMessage() == null ? e.toString() : e.getMessage();
+      throw new FedNasException("cannot read " + file + ": " + why.lines().findFirst().orElse(why), e);
     }
   }
 
