@@ -10,7 +10,6 @@ import io.fednas.data.Seeds;
 import io.fednas.federated.FedAvgEngine;
 import io.fednas.federated.FedAvgLoop;
 import io.fednas.federated.ModelState;
-import io.fednas.federated.RoundMetrics;
 import io.fednas.federated.RoundRunner;
 import io.fednas.fleet.ClientSampler;
 import io.fednas.model.Architecture;
@@ -111,7 +110,7 @@ final class JobRun {
         FedAvgLoop fedavg = new FedAvgLoop(engine, rounds, ledger, cfg.federated(), cfg.eval(), cfg.seed(),
             setup.privacy());
         SearchLoop search = setup.searching() ? new SearchLoop(cfg.name(), rounds, cfg.federated(), cfg.eval(),
-            setup.policies(), cfg.seed(), ledger, progress) : null;
+            setup.policies(), cfg.seed(), ledger, progress, setup.privacy()) : null;
         phases = new RunPhases(cfg, setup, state, rounds, ledger, fedavg, search, progress, dir, start);
         done = phases.run(resume);
         provenance = Provenance.of(cfg.source(), sc);
@@ -125,16 +124,16 @@ final class JobRun {
             identity);
       }
       ObjectNode summary = outputs.complete(done, ledger, done.rounds().failures(), setup, phases.checkpoints(), resume,
-          spark, provenance);
+          spark, provenance, registered.get(registered.size() - 1));
       summary.set("deployment", registry.deployment(registered));
       for (String key : List.of("config_sha256", "dataset_sha256", "git_commit", "backend")) {
         ((ObjectNode) summary.get("provenance")).set(key, identity.get(key));
       }
       ModelRegistry.writeParquet(spark, ModelRegistry.folder(dir));
       outputs.finish(summary, progress);
-      RoundMetrics last = done.metrics().get(done.metrics().size() - 1);
       progress.line(String.format("done: test accuracy %s after %d rounds in %s%s; results in %s",
-          Progress.pct(last.testAccuracy()).trim(), last.round(), Progress.duration(summary.get("wall_seconds").asDouble()),
+          Progress.pct(summary.get("test_accuracy").asDouble()).trim(), summary.get("rounds").asInt(),
+          Progress.duration(summary.get("wall_seconds").asDouble()),
           done.reachedTarget() ? " (target reached)" : "", dir.root()));
       return dir.root();
     } catch (Exception e) { // Spark throws its checked SparkException undeclared

@@ -15,6 +15,7 @@ import io.fednas.model.NetworkBackend;
 import io.fednas.model.ResourceCounter;
 import io.fednas.privacy.PrivacyBudget;
 import io.fednas.privacy.RdpAccountant;
+import io.fednas.registry.RegistryEntry;
 import io.fednas.report.Checksums;
 import io.fednas.report.CsvToParquet;
 import io.fednas.report.FailureTable;
@@ -55,7 +56,8 @@ final class RunOutputs {
    * {@link #finish}). The search's summary compares with {@code setup}'s architecture, the one it started from.
    */
   ObjectNode complete(RunState state, CostLedger ledger, List<ClientFailure> failures, RunSetup setup,
-      Checkpoints checkpoints, boolean resumed, SparkSession spark, Provenance provenance) throws IOException {
+      Checkpoints checkpoints, boolean resumed, SparkSession spark, Provenance provenance, RegistryEntry registered)
+      throws IOException {
     Architecture finalArch = state.model().arch();
     SearchLoop.Result searched = state.searched();
     saveModel(finalArch, state.model().weights(), dir.resolve("model.zip"));
@@ -75,11 +77,17 @@ final class RunOutputs {
     double wall = checkpoints.wallSeconds();
     RoundMetrics last = state.metrics().get(state.metrics().size() - 1);
     ObjectNode summary = summary(finalArch, last, state.reachedTarget(), ledger, wall, provenance);
+    summary.put("rounds", state.lastRound()); // round numbers run on through every phase of a search
+    if (searched != null && searched.privacySpent()) { // no round after the search evaluated its model: the registry did
+      summary.put("test_accuracy", registered.testAccuracy());
+      summary.putNull("test_loss");
+      summary.put("validation_accuracy", registered.validationAccuracy());
+    }
     ((ObjectNode) summary.get("final_model")).put("sha256", sums.get("model.zip"));
     if (searched != null) {
       SearchTable.addToSummary(summary, searched, setup.arch(), setup.policies().metric());
     }
-    privacy(summary, setup.privacy(), last.round(), state.reachedTarget());
+    privacy(summary, setup, state);
     ObjectNode cp = summary.putObject("checkpoints");
     cp.put("writes", checkpoints.writes());
     cp.put("write_seconds", checkpoints.writeSeconds());
@@ -91,7 +99,9 @@ final class RunOutputs {
    * summary.json's {@code privacy} (the mechanism's parameters and the epsilon spent), and status
    * "budget_spent" for a run that stopped before a round that would have passed privacy.targetEpsilon.
    */
-  private void privacy(ObjectNode summary, PrivacyBudget budget, int lastRound, boolean reachedTarget) {
+  private void privacy(ObjectNode summary, RunSetup setup, RunState state) {
+    PrivacyBudget budget = setup.privacy();
+    int lastRound = state.lastRound();
     PrivacyConfig p = cfg.privacy();
     if (p.clipNorm() == 0 && budget == null) {
       return;
@@ -112,9 +122,23 @@ final class RunOutputs {
     out.put("rdp_order", spent.order());
     out.put("private_rounds", lastRound);
     out.put("target_epsilon", p.targetEpsilon() > 0 ? p.targetEpsilon() : null);
-    if (lastRound < cfg.federated().rounds() && !reachedTarget && !budget.allows(lastRound + 1)) {
+    if (setup.searching()) {
+      out.put("search_choices", "outside the guarantee: candidates are scored exactly on clients' hold-outs "
+          + "(docs/PRIVACY.md)");
+    }
+    if (endedEarly(setup, state) && !budget.allows(lastRound + 1)) {
       summary.put("status", "budget_spent");
     }
+  }
+
+  /** Whether the run ended before its planned last round (a search's: base, search and long-term rounds). */
+  private boolean endedEarly(RunSetup setup, RunState state) {
+    if (!setup.searching()) {
+      return state.lastRound() < cfg.federated().rounds() && !state.reachedTarget();
+    }
+    SearchLoop.Result searched = state.searched();
+    return searched == null || searched.privacySpent()
+        || state.lastRound() < state.baseRounds() + searched.rounds() + cfg.search().longTermRounds();
   }
 
   /** report.html, then summary.json, then the checkpoint goes. */
@@ -155,7 +179,7 @@ final class RunOutputs {
     s.put("test_accuracy", last.testAccuracy());
     s.put("test_loss", last.testLoss());
     s.put("validation_accuracy", Double.isNaN(last.validationAccuracy()) ? null : last.validationAccuracy());
-    s.put("rounds", last.round()); // round numbers run on through every phase of a search
+    s.put("rounds", last.round());
     s.put("reached_target", reachedTarget);
     s.put("wall_seconds", wall);
     CostLedger.Totals t = ledger.totals();

@@ -91,12 +91,17 @@ final class RunPhases {
           cfg.federated().rounds(), target, this::afterRound);
       reached = r.reachedTarget();
       if (r.budgetSpent()) {
-        progress.line(String.format(Locale.ROOT, "privacy budget spent: round %d would take epsilon to %.4g > "
-                + "privacy.targetEpsilon %s; the model after round %d is the run's", state.lastRound() + 1,
-            setup.privacy().after(state.lastRound() + 1).epsilon(), cfg.privacy().targetEpsilon(), state.lastRound()));
+        privacySpent();
       }
     }
     enter(state.withReachedTarget(reached), Phase.DONE);
+  }
+
+  /** The line that says why a private run stops early: the next round would pass privacy.targetEpsilon. */
+  private void privacySpent() {
+    progress.line(String.format(Locale.ROOT, "privacy budget spent: round %d would take epsilon to %.4g > "
+            + "privacy.targetEpsilon %s; the model after round %d is the run's", state.lastRound() + 1,
+        setup.privacy().after(state.lastRound() + 1).epsilon(), cfg.privacy().targetEpsilon(), state.lastRound()));
   }
 
   private void baseModel() {
@@ -105,7 +110,13 @@ final class RunPhases {
     rounds.phase(cfg.name(), "base model");
     progress.roundsLeft(s.baseRounds() - state.lastRound() + setup.policies().plannedRounds(arch));
     progress.line("base model: " + s.baseRounds() + " FedAvg rounds");
-    fedavg.run(arch, state.model().weights(), state.lastRound() + 1, s.baseRounds(), 0, this::afterRound);
+    boolean spent = fedavg.run(arch, state.model().weights(), state.lastRound() + 1, s.baseRounds(), 0,
+        this::afterRound).budgetSpent();
+    if (spent) { // no search: the base model so far is the run's
+      privacySpent();
+      enter(state, Phase.DONE);
+      return;
+    }
     double validation = state.metrics().get(state.metrics().size() - 1).validationAccuracy();
     enter(state.withBase(validation, state.lastRound()), Phase.SEARCH);
   }
@@ -124,15 +135,18 @@ final class RunPhases {
     SearchLoop.Result result = search.run(searching, s -> checkpoints.afterRound(s.round()));
     int lastRound = searching.round();
     searching = null;
-    enter(state.searchedTo(result, lastRound), Phase.LONG_TERM);
+    // the search said why it stopped; no long-term fine-tune either, since its first round would pass the target too
+    enter(state.searchedTo(result, lastRound), result.privacySpent() ? Phase.DONE : Phase.LONG_TERM);
   }
 
   private void longTerm() {
     SearchConfig s = cfg.search();
     progress.line("long-term fine-tune: " + s.longTermRounds() + " FedAvg rounds of " + state.model().arch().describe());
     rounds.phase(cfg.name(), "long-term fine-tune");
-    fedavg.run(state.model().arch(), state.model().weights(), state.lastRound() + 1,
-        state.baseRounds() + state.searched().rounds() + s.longTermRounds(), 0, this::afterRound);
+    if (fedavg.run(state.model().arch(), state.model().weights(), state.lastRound() + 1,
+        state.baseRounds() + state.searched().rounds() + s.longTermRounds(), 0, this::afterRound).budgetSpent()) {
+      privacySpent();
+    }
     enter(state, Phase.DONE);
   }
 

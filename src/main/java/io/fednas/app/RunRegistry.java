@@ -80,8 +80,9 @@ final class RunRegistry {
     }
     RoundMetrics last = done.metrics().get(done.metrics().size() - 1);
     String fineTune = searched == null ? cfg.mode().key() + ": " + last.round() + " rounds"
+        : searched.privacySpent() ? "none: the privacy budget was spent in the search"
         : "long-term: " + cfg.search().longTermRounds() + " FedAvg rounds";
-    entries.add(entry(models, profiles, "final", parent, -1, -1, fineTune, last.round(), done.model(), null,
+    entries.add(entry(models, profiles, "final", parent, -1, -1, fineTune, done.lastRound(), done.model(), null,
         measure, atEnd.trainFlops(), atEnd.bytesDown() + atEnd.bytesUp(), atEnd.clientTrainings()));
     ModelRegistry.write(models, provenance, entries);
     return entries;

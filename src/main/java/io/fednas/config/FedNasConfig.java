@@ -138,7 +138,7 @@ public final class FedNasConfig {
     simulation = simulation(r);
     faults = new FaultsConfig(r.doubleIn("faults.maxUpdateNorm", 0.0, Double.MAX_VALUE, true),
         r.intIn("faults.maxFailedRounds", 1, 1_000_000));
-    privacy = privacy(r, mode, simulation.enabled());
+    privacy = privacy(r, mode, simulation.enabled(), search);
     checkpointEvery = r.intIn("checkpoint.everyRounds", 0, 1_000_000);
   }
 
@@ -161,7 +161,7 @@ public final class FedNasConfig {
   }
 
   /** privacy.*, with the combinations a private run cannot have refused before any training. */
-  private static PrivacyConfig privacy(Reader r, Mode mode, boolean simulated) {
+  private static PrivacyConfig privacy(Reader r, Mode mode, boolean simulated, SearchConfig search) {
     double clip = r.doubleIn("privacy.clipNorm", 0.0, Double.MAX_VALUE, true);
     double noise = r.doubleIn("privacy.noiseMultiplier", 0.0, 1e6, true);
     double delta = r.doubleIn("privacy.delta", 0.0, 1.0, false);
@@ -177,9 +177,18 @@ public final class FedNasConfig {
       throw new ConfigError("privacy.targetEpsilon = " + target + " needs privacy.noiseMultiplier > 0: without noise "
           + "there is no epsilon to spend");
     }
-    if (noise > 0 && mode != Mode.FEDAVG) {
-      throw new ConfigError("privacy.noiseMultiplier > 0 works with mode = fedavg only for now; a private search "
-          + "(mode = " + mode.key() + ") is not built yet");
+    if (noise > 0 && mode == Mode.CENTRALIZED) {
+      throw new ConfigError("privacy.noiseMultiplier > 0 with mode = centralized: the centralized reference pools "
+          + "every client's data, so there is no client-level guarantee to give; use mode = fedavg, baseline or fednas");
+    }
+    if (noise > 0 && mode != Mode.FEDAVG && !search.baseModel().isEmpty()) {
+      throw new ConfigError("privacy.noiseMultiplier > 0 with search.baseModel = " + search.baseModel() + ": the "
+          + "loaded base model's rounds are outside this run's accountant; train the base in the private run "
+          + "(search.baseModel = \"\")");
+    }
+    if (noise > 0 && mode != Mode.FEDAVG && search.fineTuneEach() > 0) {
+      throw new ConfigError("privacy.noiseMultiplier > 0 with search.fineTuneEach = " + search.fineTuneEach()
+          + ": those rounds run after the run's last round, outside its accountant and target; set it to 0");
     }
     if (noise > 0 && simulated) {
       throw new ConfigError("privacy.noiseMultiplier > 0 with simulation.enabled = true: the accountant assumes "

@@ -10,6 +10,12 @@ public interface RoundExecutor {
   /** The clients of round {@code round} (sorted). */
   int[] sample(int round);
 
+  /**
+   * Which of {@code models} (a search's live candidates, sorted) each sampled client trains when they
+   * train in the same round on disjoint groups: the model of {@code sampled[i]} at index i.
+   */
+  int[] assign(int round, int[] sampled, java.util.List<Integer> models);
+
   /** Runs round {@code round}: client {@code sampled[i]} trains model {@code modelOf[i]}. */
   RoundRunner.Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf,
       TrainingPlan training);

@@ -80,6 +80,16 @@ public final class RoundRunner implements RoundExecutor {
         : fleet.sample(round, clients, perRound);
   }
 
+  /**
+   * Disjoint groups of the sample; in a private run, groups of the whole population (a client's
+   * group must not depend on who else was sampled).
+   */
+  @Override
+  public int[] assign(int round, int[] sampled, List<Integer> models) {
+    return privacy.noisy() ? CandidateGroups.ofPopulation(seed, round, clients, sampled, models)
+        : CandidateGroups.ofSample(seed, round, sampled, models);
+  }
+
   @Override
   public Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf, TrainingPlan training) {
     Map<Integer, long[]> sizes = new HashMap<>(); // per model: forward FLOPs, parameters
@@ -138,7 +148,13 @@ public final class RoundRunner implements RoundExecutor {
       }
     }
     if (privacy.noisy()) {
-      models.forEach((id, m) -> next.put(id, noisyAverage(round, id, m, next.get(id), accepted)));
+      List<Integer> ids = new ArrayList<>(new TreeMap<>(models).keySet());
+      for (int i = 0; i < ids.size(); i++) {
+        // q x the clients dealt to this model: its expected number of clients, whoever was sampled
+        double expected = (double) perRound / clients * CandidateGroups.populationShare(clients, ids.size(), i);
+        int id = ids.get(i);
+        next.put(id, noisyAverage(round, id, models.get(id), next.get(id), accepted, expected));
+      }
     }
     failed.sort(java.util.Comparator.comparingInt(ClientFailure::client));
     accepted.sort(java.util.Comparator.comparingInt(ClientResult::client));
@@ -158,10 +174,12 @@ public final class RoundRunner implements RoundExecutor {
   }
 
   /**
-   * DP-FedAvg's update of one model: g + (sum of its k accepted clipped updates + noise) / (q x N).
+   * DP-FedAvg's update of one model: g + (sum of its k accepted clipped updates + noise) / expected,
+   * where {@code expected} is its expected number of clients (q x N for a model trained alone).
    * {@code mean} is the equal-weight mean of the accepted clients' weights (or g when none).
    */
-  private ModelState noisyAverage(int round, int id, ModelState global, ModelState mean, List<ClientResult> accepted) {
+  private ModelState noisyAverage(int round, int id, ModelState global, ModelState mean, List<ClientResult> accepted,
+      double expected) {
     float[] g = global.weights();
     float[] m = mean.weights();
     long k = accepted.stream().filter(r -> r.model() == id).count();
@@ -171,7 +189,6 @@ public final class RoundRunner implements RoundExecutor {
     }
     GaussianNoise.add(sum, privacy.noiseMultiplier() * privacy.clipNorm(), Seeds.derive(seed, Seeds.PRIVACY_NOISE,
         round, id));
-    double expected = perRound; // q x N: the denominator does not depend on who was sampled
     float[] w = new float[g.length];
     for (int i = 0; i < g.length; i++) {
       w[i] = (float) (g[i] + sum[i] / expected);

@@ -49,10 +49,11 @@ public final class Progress implements SearchProgress {
     String of = rounds > 0 ? "/" + rounds : "";
     String left = countRoundAndEstimate(m.roundSeconds());
     out.println(String.format(Locale.ROOT,
-        "round %3d%s  test acc %s  val acc %s  train loss %.4f  %5.1fs%s%s  |  cost: %d trainings, %s train FLOPs, %s down, %s up",
+        "round %3d%s  test acc %s  val acc %s  train loss %.4f  %5.1fs%s%s  |  cost: %d trainings, %s train FLOPs, %s down, %s up%s",
         m.round(), of, pct(m.testAccuracy()), pct(m.validationAccuracy()), m.trainLoss(), m.roundSeconds(),
         left, failures(m), m.cumClientTrainings(), si(m.cumTrainFlops(), ""), si(m.cumBytesDown(), "B"),
-        si(m.cumBytesUp(), "B")));
+        si(m.cumBytesUp(), "B"), Double.isNaN(m.epsilon()) ? "" : String.format(Locale.ROOT, "  |  epsilon %.3g",
+            m.epsilon())));
     out.flush();
   }
 

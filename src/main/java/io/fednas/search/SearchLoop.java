@@ -6,7 +6,6 @@ import io.fednas.config.Scoring;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.cost.ResourceMetric;
-import io.fednas.data.Seeds;
 import io.fednas.federated.ModelState;
 import io.fednas.federated.RoundExecutor;
 import io.fednas.federated.RoundRunner;
@@ -14,6 +13,7 @@ import io.fednas.federated.TrainingPlan;
 import io.fednas.fleet.ClientSampler;
 import io.fednas.model.Architecture;
 import io.fednas.model.ResourceCounter;
+import io.fednas.privacy.PrivacyBudget;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,9 +39,20 @@ public final class SearchLoop {
   private final CostLedger ledger;
   private final SearchProgress log;
   private final String runName;
+  private final PrivacyBudget privacy;
 
   public SearchLoop(String runName, RoundExecutor rounds, FederatedConfig fed, EvalConfig eval, SearchPolicies policies,
       long seed, CostLedger ledger, SearchProgress log) {
+    this(runName, rounds, fed, eval, policies, seed, ledger, log, null);
+  }
+
+  /**
+   * {@code privacy}: a private run's epsilon per round and its target (null: not private); the search
+   * stops before a round that would pass the target.
+   */
+  public SearchLoop(String runName, RoundExecutor rounds, FederatedConfig fed, EvalConfig eval, SearchPolicies policies,
+      long seed, CostLedger ledger, SearchProgress log, PrivacyBudget privacy) {
+    this.privacy = privacy;
     this.rounds = rounds;
     this.fed = fed;
     this.eval = eval;
@@ -57,12 +68,13 @@ public final class SearchLoop {
 
   /**
    * The search's outcome: the chosen model after each iteration, and the final one, which may be
-   * above the {@code budget} when no layer could be narrowed to an iteration's target.
+   * above the {@code budget} when no layer could be narrowed to an iteration's target, or when
+   * {@code privacySpent}: it stopped before a round that would have passed privacy.targetEpsilon.
+   * {@code points}: the model of each entry of {@code curve}, in the same order.
    */
-  /** {@code points}: the model of each entry of {@code curve}, in the same order. */
   public record Result(ModelState finalModel, List<IterationRecord> curve, List<CurvePoint> points, int rounds,
       int candidatesTrained, int candidatesDropped, double deviceSeconds, List<TournamentRecord> tournament,
-      double budget) {}
+      double budget, boolean privacySpent) {}
 
   /**
    * Everything the search has done and has yet to do, at a round boundary: what a checkpoint
@@ -88,6 +100,7 @@ public final class SearchLoop {
     private int roundsSoFar;
     private Iteration inProgress; // null between iterations
     private boolean finished;
+    private boolean privacySpent;
 
     /** The last round done. */
     public int round() {
@@ -100,7 +113,7 @@ public final class SearchLoop {
           List.copyOf(tournament), List.copyOf(curve), List.copyOf(points), iteration, current, currentAccuracy, schedule,
           roundsSoFar, it == null ? null : new SearchSnapshot.IterationSnapshot(List.copyOf(it.candidates), it.target,
               it.shortTermRounds, it.startRound, new TreeMap<>(it.live), new TreeMap<>(it.scores),
-              new TreeMap<>(it.latest), List.copyOf(it.dropped), it.done, it.step, it.over), finished);
+              new TreeMap<>(it.latest), List.copyOf(it.dropped), it.done, it.step, it.over), finished, privacySpent);
     }
 
     /** The search continued from a snapshot. */
@@ -122,6 +135,7 @@ public final class SearchLoop {
       st.schedule = s.schedule();
       st.roundsSoFar = s.roundsSoFar();
       st.finished = s.finished();
+      st.privacySpent = s.privacySpent();
       SearchSnapshot.IterationSnapshot i = s.inProgress();
       if (i != null) {
         Iteration it = new Iteration(i.candidates(), i.target(), i.shortTermRounds(), i.startRound());
@@ -194,11 +208,16 @@ public final class SearchLoop {
       }
       rounds.phase(runName, "search iteration " + s.iteration);
       shortTerm(s, checkpoint);
+      if (s.privacySpent) {
+        s.finished = true;
+        checkpoint.accept(s);
+        break;
+      }
       finishIteration(s);
       checkpoint.accept(s);
     }
     return new Result(s.current, List.copyOf(s.curve), List.copyOf(s.points), s.round - s.firstRound + 1,
-        s.candidatesTrained, s.candidatesDropped, s.deviceSeconds, List.copyOf(s.tournament), s.budget);
+        s.candidatesTrained, s.candidatesDropped, s.deviceSeconds, List.copyOf(s.tournament), s.budget, s.privacySpent);
   }
 
   /** Generates the next iteration's candidates; false when the search is over. */
@@ -206,6 +225,9 @@ public final class SearchLoop {
     int i = s.iteration;
     double resource = metric.of(s.current.arch());
     if (i > search.maxIterations() || resource <= s.budget) {
+      return false;
+    }
+    if (!privacyAllowsNextRound(s)) {
       return false;
     }
     int perIteration = i == 1 ? policies.plannedRoundsPerIteration(generator.layersOf(s.current.arch()).size())
@@ -224,6 +246,24 @@ public final class SearchLoop {
     s.inProgress = new Iteration(candidates, target, s.schedule.rounds(), s.round);
     s.candidatesTrained += candidates.size();
     return true;
+  }
+
+  /**
+   * Whether the next round may run without passing privacy.targetEpsilon. When it may not, the
+   * search ends here: an iteration in progress is abandoned, and the last model chosen is the
+   * search's (its candidates' partial fine-tuning chose nothing yet).
+   */
+  private boolean privacyAllowsNextRound(State s) {
+    if (privacy == null || privacy.allows(s.round + 1)) { // every round so far was private: round r is the r-th release
+      return true;
+    }
+    s.privacySpent = true;
+    log.line(String.format(java.util.Locale.ROOT, "privacy budget spent: round %d would take epsilon to %.4g > "
+        + "privacy.targetEpsilon %s; the search ends with %s%s", s.round + 1, privacy.after(s.round + 1).epsilon(),
+        privacy.target(), s.iteration == 1 ? "the base model" : "the model chosen in iteration " + (s.iteration - 1),
+        s.inProgress == null ? "" : " (iteration " + s.iteration + " is abandoned)"));
+    s.inProgress = null;
+    return false;
   }
 
   /** Chooses among the candidates still live, records the curve, and sets the next iteration's rounds. */
@@ -276,6 +316,9 @@ public final class SearchLoop {
       int len = Math.min(rung, it.shortTermRounds - it.done);
       int steps = search.parallelCandidates() ? len : len * it.live.size();
       while (it.step < steps) {
+        if (!privacyAllowsNextRound(s)) {
+          return;
+        }
         long t0 = System.nanoTime();
         String what = search.parallelCandidates() ? trainParallel(s, it.live, plan)
             : trainAlone(s, new ArrayList<>(it.live.keySet()).get(it.step / len), it.live, plan); // one after another
@@ -341,18 +384,7 @@ public final class SearchLoop {
   private String trainParallel(State s, TreeMap<Integer, ModelState> live, TrainingPlan plan) {
     int round = ++s.round;
     int[] sampled = rounds.sample(round);
-    // disjoint groups: a seeded shuffle of the sample dealt round-robin to the live candidates
-    int[] order = sampled.clone();
-    Seeds.shuffle(order, Seeds.random(seed, Seeds.CANDIDATE_ASSIGNMENT, round));
-    List<Integer> ids = new ArrayList<>(live.keySet());
-    Map<Integer, Integer> modelOfClient = new HashMap<>();
-    for (int i = 0; i < order.length; i++) {
-      modelOfClient.put(order[i], ids.get(i % ids.size()));
-    }
-    int[] modelOf = new int[sampled.length];
-    for (int i = 0; i < sampled.length; i++) {
-      modelOf[i] = modelOfClient.get(sampled[i]);
-    }
+    int[] modelOf = rounds.assign(round, sampled, new ArrayList<>(live.keySet()));
     return live.size() + " candidates on disjoint client groups"
         + train(s, round, live, new HashMap<>(live), sampled, modelOf, plan);
   }

@@ -12,11 +12,13 @@ import java.util.Map;
  * @param points the model of each entry of {@code curve}
  * @param iteration the iteration in progress, or the next one
  * @param inProgress the iteration's short-term fine-tuning, or null between iterations
+ * @param privacySpent it ended before a round that would have passed privacy.targetEpsilon
  */
 public record SearchSnapshot(int firstRound, int round, double r0, double budget, double deviceSeconds,
     int candidatesTrained, int candidatesDropped, List<TournamentRecord> tournament,
     List<IterationRecord> curve, List<CurvePoint> points, int iteration, ModelState current, double currentAccuracy,
-    RoundSchedule.Decision schedule, int roundsSoFar, IterationSnapshot inProgress, boolean finished) {
+    RoundSchedule.Decision schedule, int roundsSoFar, IterationSnapshot inProgress, boolean finished,
+    boolean privacySpent) {
 
   /**
    * An iteration's short-term fine-tuning in progress.

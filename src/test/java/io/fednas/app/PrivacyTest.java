@@ -73,12 +73,47 @@ class PrivacyTest {
   }
 
   @Test
+  void aPrivateSearchStopsInsideTheSearchBeforeARoundThatWouldPassItsTarget() throws Exception {
+    PrivacyBudget budget = new PrivacyBudget(0.3, 1.2, 1e-5, 0); // 6 of 20 clients a round
+    double target = (budget.after(3).epsilon() + budget.after(4).epsilon()) / 2;
+    // without the tournament iteration 1 has two rounds (3 and 4) whatever the scores: the stop falls inside it
+    JobRuns.Outcome o = JobRuns.run(tmp.resolve("search"), with(PRIVATE_SEARCH, "privacy.targetEpsilon=" + target,
+        "search.tournament=false"));
+    assertEquals(0, o.exitCode(), o.out() + o.err());
+    JsonNode s = o.summary();
+    assertEquals("budget_spent", s.path("status").asText());
+    assertEquals(3, s.path("rounds").asInt(), "2 base rounds and one of the search's");
+    assertEquals(budget.after(3).epsilon(), s.path("privacy").path("epsilon").asDouble(), 1e-12);
+    assertTrue(s.path("privacy").path("search_choices").asText().startsWith("outside the guarantee"));
+    assertTrue(o.out().contains("privacy budget spent: round 4 would take epsilon to "), o.out());
+    assertTrue(o.out().contains("the search ends with the base model (iteration 1 is abandoned)"), o.out());
+    assertFalse(o.out().contains("long-term fine-tune"), "no long-term round after the budget is spent");
+    // the base model is the run's: the architecture the search started from, no iteration chosen
+    assertEquals(0, s.path("search").path("iterations").asInt());
+    assertEquals(s.path("tradeoff_curve").get(0).path("architecture").asText(),
+        s.path("search").path("final_architecture").asText());
+    assertTrue(Files.exists(o.dir().resolve("search.csv")) && Files.exists(o.dir().resolve("model.zip")));
+    // measured on the model the run ends with (the registry's evaluation): the base's test accuracy after round 2
+    List<String> rounds = Files.readAllLines(o.dir().resolve("rounds.csv"));
+    int test = List.of(rounds.get(0).split(",")).indexOf("test_accuracy");
+    assertEquals(Double.parseDouble(rounds.get(2).split(",")[test]), s.path("test_accuracy").asDouble(), 1e-6);
+  }
+
+  /** The resume test's small search (2 base rounds, 20 clients, 6 a round), private. */
+  static final List<String> PRIVATE_SEARCH = List.of("mode=fednas", "data.maxTrainSamples=4000",
+      "federated.clientsPerRound=6", "search.baseRounds=2", "search.longTermRounds=2", "search.budgetRatio=0.6",
+      "search.initialReduction=0.2", "eval.validationClients=10", "privacy.clipNorm=1", "privacy.noiseMultiplier=1.2");
+
+  @Test
   void badPrivacySettingsAreRefusedBeforeAnyTraining() {
     refused(List.of("privacy.noiseMultiplier=1"), "privacy.noiseMultiplier = 1.0 needs privacy.clipNorm > 0");
     refused(with(PRIVATE, "privacy.delta=0"), "privacy.delta");
     refused(with(PRIVATE, "privacy.delta=1"), "config key privacy.delta = 1.0 is invalid: allowed is a number in (0, 1)");
     refused(List.of("privacy.targetEpsilon=3"), "privacy.targetEpsilon = 3.0 needs privacy.noiseMultiplier > 0");
-    refused(with(PRIVATE, "mode=fednas"), "works with mode = fedavg only for now");
+    refused(with(PRIVATE, "mode=centralized"), "there is no client-level guarantee to give");
+    refused(with(PRIVATE, "mode=fednas", "search.baseModel=/somewhere"), "the loaded base model's rounds are outside "
+        + "this run's accountant");
+    refused(with(PRIVATE, "mode=fednas", "search.fineTuneEach=2"), "outside its accountant and target");
     refused(with(PRIVATE, "simulation.enabled=true"), "turn the simulation off for a private run");
     refused(with(PRIVATE, "privacy.targetEpsilon=0.01"), "privacy.targetEpsilon = 0.01: the first round alone spends "
         + "epsilon ");

@@ -148,6 +148,28 @@ class ResumeTest {
     assertEquals(whole.summary().path("privacy"), resumed.summary().path("privacy"), killedAt);
   }
 
+  @Test
+  void aPrivateSearchKilledAndResumedReportsTheSameEpsilonAndModel() throws Exception {
+    JobRuns.Outcome whole = JobRuns.run(tmp.resolve("whole"), PrivacyTest.PRIVATE_SEARCH);
+    assertEquals(0, whole.exitCode(), whole.err());
+    JsonNode privacy = whole.summary().path("privacy");
+    int rounds = whole.summary().path("rounds").asInt();
+    assertTrue(rounds > 4, "base, search and long-term rounds: " + rounds);
+    assertEquals("completed", whole.summary().path("status").asText());
+    assertEquals(rounds, privacy.path("private_rounds").asInt(), "every round is accounted, the search's too");
+    assertEquals(new io.fednas.privacy.PrivacyBudget(0.3, 1.2, 1e-5, 0).after(rounds).epsilon(),
+        privacy.path("epsilon").asDouble(), 1e-12);
+    Path dir = tmp.resolve("killed");
+    String killedAt = runAndKill(dir, 3, PrivacyTest.PRIVATE_SEARCH); // in the search's first iteration
+    List<String> args = new ArrayList<>(PrivacyTest.PRIVATE_SEARCH);
+    args.add("--resume");
+    args.add(dir.toString());
+    JobRuns.Outcome resumed = JobRuns.run(dir, args);
+    assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
+    assertSameResults(whole, resumed, killedAt);
+    assertEquals(privacy, resumed.summary().path("privacy"), killedAt);
+  }
+
   /** Starts the job in its own JVM, SIGKILLs it once round {@code round} has been reported, returns where it was. */
   private String runAndKill(Path dir, int round, List<String> overrides) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("submit-scripts/run-local.sh", "conf/quickstart.conf"));

@@ -63,9 +63,9 @@ class CheckpointFileTest {
         new TreeMap<>(Map.of(0, 0.81)), List.of(1), 2, 1, false);
     SearchSnapshot search = new SearchSnapshot(17, 19, 2000, 1000, 3.5, 2, 1, List.of(t), List.of(base0),
         List.of(new io.fednas.search.CurvePoint(16, base)), 1, base,
-        0.5, new RoundSchedule.Decision(4, "start at minRounds"), 0, it, false);
+        0.5, new RoundSchedule.Decision(4, "start at minRounds"), 0, it, false, false);
     SearchLoop.Result searched = new SearchLoop.Result(base, List.of(base0),
-        List.of(new io.fednas.search.CurvePoint(16, base)), 3, 2, 1, 3.5, List.of(t), 1000);
+        List.of(new io.fednas.search.CurvePoint(16, base)), 3, 2, 1, 3.5, List.of(t), 1000, false);
     RoundMetrics m = new RoundMetrics(19, 10, 9, 1, "7", 600, 0.5, 0.9, 0.3, Double.NaN, Double.NaN, 1.5, 1.0, 2.0,
         0.9, 0.1, Double.POSITIVE_INFINITY, 100, 200, 300, 10, 1.25);
     return new RunState("seed = 1\nmode = fednas", RunState.Phase.SEARCH, 19, base, false, 0.5, 16, search, searched,
@@ -137,7 +137,7 @@ class CheckpointFileTest {
       out.writeObject(List.of(1, 2));
     }
     FedNasException e = assertThrows(FedNasException.class, () -> CheckpointFile.read(dir));
-    assertTrue(e.getMessage().contains("format version 1 or 2") && e.getMessage().contains("version 6 only"),
+    assertTrue(e.getMessage().contains("format version 1 or 2") && e.getMessage().contains("version 7 only"),
         e.getMessage());
     assertTrue(e.getMessage().contains(dir.resolve(CheckpointFile.NAME).toString()), e.getMessage());
   }
@@ -145,14 +145,14 @@ class CheckpointFileTest {
   @Test
   void aNewerOlderOrForeignFileIsRefusedNamingWhatItIs(@TempDir Path dir) throws Exception {
     Path file = dir.resolve(CheckpointFile.NAME);
-    Files.writeString(file, "{\"format\": \"fednas-checkpoint\", \"version\": 7, \"state\": {}}");
+    Files.writeString(file, "{\"format\": \"fednas-checkpoint\", \"version\": 8, \"state\": {}}");
     assertTrue(assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage()
-        .contains("format version 7, written by a newer FedNAS-Spark; this one reads version 6"));
+        .contains("format version 8, written by a newer FedNAS-Spark; this one reads version 7"));
     // version 3: the same JSON, without the checksum
     Files.writeString(file, "{\"format\":\"fednas-checkpoint\",\"version\":3,\"state\":"
         + CheckpointFile.JSON.writeValueAsString(everyPart()) + "}");
     String older = assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage();
-    assertTrue(older.contains(file + " is a checkpoint of format version 3; this FedNAS-Spark reads version 6 only"),
+    assertTrue(older.contains(file + " is a checkpoint of format version 3; this FedNAS-Spark reads version 7 only"),
         older);
     Files.writeString(file, "{\"something\": \"else\"}");
     assertTrue(assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage()

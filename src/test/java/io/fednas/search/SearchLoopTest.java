@@ -68,6 +68,11 @@ class SearchLoopTest {
     }
 
     @Override
+    public int[] assign(int round, int[] sampled, List<Integer> models) {
+      return io.fednas.federated.CandidateGroups.ofSample(7, round, sampled, models);
+    }
+
+    @Override
     public RoundRunner.Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf,
         TrainingPlan training) {
       modelsPerRound.add(models.size());
