@@ -87,7 +87,7 @@ final class JobRun {
     if (!resume) {
       dir.writeString("config.conf", cfg.render());
       dir.writeString("architecture.json", arch.toJson());
-      dir.writeString("partition.csv", PartitionSummary.csv(setup.plan(), setup.data().train()));
+      dir.writeString("partition.csv", PartitionSummary.of(setup.plan(), setup.data().train()).csv());
     }
     RunOutputs outputs = new RunOutputs(cfg, dir, backend);
     SparkSession spark = null;

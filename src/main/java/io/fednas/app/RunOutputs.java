@@ -17,20 +17,22 @@ import io.fednas.privacy.PrivacyBudget;
 import io.fednas.privacy.RdpAccountant;
 import io.fednas.registry.RegistryEntry;
 import io.fednas.report.Checksums;
-import io.fednas.report.CsvToParquet;
 import io.fednas.report.FailureTable;
 import io.fednas.report.HtmlReport;
 import io.fednas.report.Json;
 import io.fednas.report.MetricsTable;
+import io.fednas.report.PartitionSummary;
 import io.fednas.report.Progress;
 import io.fednas.report.RunDirectory;
 import io.fednas.report.SearchTable;
+import io.fednas.report.Table;
 import io.fednas.search.SearchLoop;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -63,16 +65,16 @@ final class RunOutputs {
     saveModel(finalArch, state.model().weights(), dir.resolve("model.zip"));
     dir.writeString(PreviousRun.ARCHITECTURE_FILE, finalArch.toJson());
     Map<String, String> sums = Checksums.record(dir, PreviousRun.MODEL_FILES);
-    dir.writeString("client_cost.csv", clientCostCsv(ledger));
-    dir.writeString("failures.csv", FailureTable.csv(failures));
+    List<Table> tables = new ArrayList<>(List.of(MetricsTable.of(state.metrics()),
+        PartitionSummary.of(setup.plan(), setup.data().train()), clientCost(ledger),
+        FailureTable.of(failures)));
     if (searched != null) {
-      dir.writeString("search.csv", SearchTable.csv(searched.curve()));
-      dir.writeString("tournament.csv", SearchTable.tournamentCsv(searched.tournament()));
+      tables.add(SearchTable.of(searched.curve()));
+      tables.add(SearchTable.tournament(searched.tournament()));
     }
-    new MetricsTable(state.metrics()).writeParquet(spark, dir.resolve("rounds.parquet"));
-    for (String table : searched != null ? List.of("partition", "client_cost", "failures", "search", "tournament")
-        : List.of("partition", "client_cost", "failures")) {
-      CsvToParquet.convert(spark, dir, table);
+    for (Table t : tables) {
+      dir.writeString(t.name() + ".csv", t.csv());
+      t.writeParquet(spark, dir.resolve(t.name() + ".parquet"));
     }
     double wall = checkpoints.wallSeconds();
     RoundMetrics last = state.metrics().get(state.metrics().size() - 1);
@@ -212,16 +214,17 @@ final class RunOutputs {
     return s;
   }
 
-  private static String clientCostCsv(CostLedger ledger) {
-    StringBuilder sb = new StringBuilder(
-        "client,client_trainings,failed_trainings,train_flops,bytes_down,bytes_up,scoring_flops,scoring_bytes_down\n");
+  private static Table clientCost(CostLedger ledger) {
+    Table t = new Table("client_cost", List.of(Table.Column.of("client", Table.Type.INT),
+        Table.Column.of("client_trainings", Table.Type.LONG), Table.Column.of("failed_trainings", Table.Type.LONG),
+        Table.Column.of("train_flops", Table.Type.LONG), Table.Column.of("bytes_down", Table.Type.LONG),
+        Table.Column.of("bytes_up", Table.Type.LONG), Table.Column.of("scoring_flops", Table.Type.LONG),
+        Table.Column.of("scoring_bytes_down", Table.Type.LONG)));
     for (int c = 0; c < ledger.clients(); c++) {
-      sb.append(c).append(',').append(ledger.trainings(c)).append(',').append(ledger.failures(c)).append(',')
-          .append(ledger.trainFlops(c)).append(',')
-          .append(ledger.bytesDown(c)).append(',').append(ledger.bytesUp(c)).append(',')
-          .append(ledger.scoringFlops(c)).append(',').append(ledger.scoringBytes(c)).append('\n');
+      t.row(c, ledger.trainings(c), ledger.failures(c), ledger.trainFlops(c), ledger.bytesDown(c), ledger.bytesUp(c),
+          ledger.scoringFlops(c), ledger.scoringBytes(c));
     }
-    return sb.toString();
+    return t;
   }
 
   /** The model file, written under a temporary name and renamed into place. */

@@ -154,7 +154,7 @@ final class RunPhases {
   private void afterRound(RoundMetrics m, float[] weights) {
     state = state.afterRound(m, weights);
     checkpoints.afterRound(m.round());
-    dir.writeString("rounds.csv", new MetricsTable(state.metrics()).csv());
+    dir.writeString("rounds.csv", MetricsTable.of(state.metrics()).csv());
     progress.round(m);
   }
 

@@ -1,12 +1,15 @@
 package io.fednas.report;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
-/** A CSV file the run wrote (header line, double-quoted fields where needed), read back by column. */
+/** A CSV file the run wrote ({@link Table#csv}: RFC 4180, a header line), read back by column. */
 public final class CsvTable {
   private final List<String> header;
   private final List<List<String>> rows;
@@ -17,42 +20,16 @@ public final class CsvTable {
   }
 
   public static CsvTable read(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file);
-    List<List<String>> rows = new ArrayList<>();
-    for (String line : lines.subList(1, lines.size())) {
-      if (!line.isBlank()) {
-        rows.add(split(line));
+    List<List<String>> records = new ArrayList<>();
+    try (CSVParser parser = CSVParser.parse(file, StandardCharsets.UTF_8, CSVFormat.RFC4180)) {
+      for (CSVRecord r : parser) {
+        records.add(r.toList());
       }
     }
-    return new CsvTable(split(lines.get(0)), rows);
-  }
-
-  static List<String> split(String line) {
-    List<String> out = new ArrayList<>();
-    StringBuilder cell = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (quoted) {
-        if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-          cell.append('"');
-          i++;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          cell.append(c);
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        out.add(cell.toString());
-        cell.setLength(0);
-      } else {
-        cell.append(c);
-      }
+    if (records.isEmpty()) {
+      throw new IOException(file + " is empty: no header line");
     }
-    out.add(cell.toString());
-    return out;
+    return new CsvTable(records.get(0), records.subList(1, records.size()));
   }
 
   public int size() {

@@ -1,81 +1,39 @@
 package io.fednas.report;
 
 import io.fednas.federated.RoundMetrics;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Per-round metrics as rounds.csv (rewritten atomically after every round, so it can be watched)
  * and rounds.parquet (at the end, for Spark SQL and Zeppelin). Columns are the fields of
- * {@link RoundMetrics} in snake_case; NaN marks a score not measured that round. The failed
- * clients' ids are space-separated in one cell.
+ * {@link RoundMetrics} in snake_case, typed as the fields are; NaN marks a score not measured that
+ * round. The failed clients' ids are space-separated in one cell.
  */
 public final class MetricsTable {
   private static final RecordComponent[] FIELDS = RoundMetrics.class.getRecordComponents();
-  private final List<RoundMetrics> rows;
 
-  public MetricsTable(List<RoundMetrics> rows) {
-    this.rows = List.copyOf(rows);
-  }
+  private MetricsTable() {}
 
-  static List<String> columns() {
-    List<String> out = new ArrayList<>();
+  public static Table of(List<RoundMetrics> rows) {
+    List<Table.Column> columns = new ArrayList<>();
     for (RecordComponent f : FIELDS) {
-      out.add(snake(f.getName()));
+      columns.add(Table.Column.of(snake(f.getName()), type(f.getType())));
     }
-    return out;
-  }
-
-  public String csv() {
-    StringBuilder sb = new StringBuilder(String.join(",", columns())).append('\n');
+    Table t = new Table("rounds", columns);
     for (RoundMetrics m : rows) {
-      List<String> cells = new ArrayList<>();
-      for (Object v : values(m)) {
-        cells.add(v instanceof Double d ? String.format(Locale.ROOT, "%.6g", d) : String.valueOf(v));
-      }
-      sb.append(String.join(",", cells)).append('\n');
+      t.row(values(m));
     }
-    return sb.toString();
+    return t;
   }
 
-  /** Writes rounds.parquet through Spark into a temporary folder, then renames it into place. */
-  public void writeParquet(SparkSession spark, Path target) {
-    List<StructField> fields = new ArrayList<>();
-    for (RecordComponent f : FIELDS) {
-      fields.add(DataTypes.createStructField(snake(f.getName()), sqlType(f.getType()), false));
-    }
-    List<Row> data = new ArrayList<>();
-    for (RoundMetrics m : rows) {
-      data.add(RowFactory.create(values(m).toArray()));
-    }
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-    spark.createDataFrame(data, new StructType(fields.toArray(new StructField[0])))
-        .coalesce(1).write().mode(SaveMode.Overwrite).parquet(tmp.toUri().toString());
+  private static Object[] values(RoundMetrics m) {
+    Object[] out = new Object[FIELDS.length];
     try {
-      RunDirectory.moveIntoPlace(tmp, target);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static List<Object> values(RoundMetrics m) {
-    List<Object> out = new ArrayList<>();
-    try {
-      for (RecordComponent f : FIELDS) {
-        out.add(f.getAccessor().invoke(m));
+      for (int i = 0; i < FIELDS.length; i++) {
+        out[i] = FIELDS[i].getAccessor().invoke(m);
       }
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
@@ -83,24 +41,23 @@ public final class MetricsTable {
     return out;
   }
 
-  private static DataType sqlType(Class<?> t) {
+  private static Table.Type type(Class<?> t) {
     if (t == int.class) {
-      return DataTypes.IntegerType;
+      return Table.Type.INT;
     }
     if (t == long.class) {
-      return DataTypes.LongType;
+      return Table.Type.LONG;
     }
     if (t == double.class) {
-      return DataTypes.DoubleType;
+      return Table.Type.DOUBLE;
     }
     if (t == String.class) {
-      return DataTypes.StringType;
+      return Table.Type.STRING;
     }
-    throw new IllegalStateException("no SQL type for " + t);
+    throw new IllegalStateException("no column type for " + t);
   }
 
   static String snake(String camel) {
     return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
   }
-
 }

@@ -2,24 +2,28 @@ package io.fednas.report;
 
 import io.fednas.data.ClientPlan;
 import io.fednas.data.ImageSet;
+import java.util.ArrayList;
+import java.util.List;
 
 /** partition.csv: per client, its training and validation sample counts and label histogram. */
 public final class PartitionSummary {
   private PartitionSummary() {}
 
-  public static String csv(ClientPlan plan, ImageSet train) {
-    StringBuilder sb = new StringBuilder("client,train_samples,validation_samples");
+  /** Columns client, train_samples, validation_samples, then label_0 .. label_{K-1} (training samples of each class). */
+  public static Table of(ClientPlan plan, ImageSet train) {
+    List<Table.Column> columns = new ArrayList<>(List.of(Table.Column.of("client", Table.Type.INT),
+        Table.Column.of("train_samples", Table.Type.INT), Table.Column.of("validation_samples", Table.Type.INT)));
     for (int k = 0; k < train.numClasses(); k++) {
-      sb.append(",label_").append(k);
+      columns.add(Table.Column.of("label_" + k, Table.Type.INT));
     }
-    sb.append('\n');
+    Table t = new Table("partition", columns);
     for (int c = 0; c < plan.clients(); c++) {
-      sb.append(c).append(',').append(plan.train()[c].length).append(',').append(plan.validation()[c].length);
+      List<Object> row = new ArrayList<>(List.of(c, plan.train()[c].length, plan.validation()[c].length));
       for (int h : plan.labelHistogram(c, train.labels(), train.numClasses())) {
-        sb.append(',').append(h);
+        row.add(h);
       }
-      sb.append('\n');
+      t.row(row.toArray());
     }
-    return sb.toString();
+    return t;
   }
 }

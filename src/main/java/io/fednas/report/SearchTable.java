@@ -15,28 +15,37 @@ import java.util.Locale;
 public final class SearchTable {
   private SearchTable() {}
 
-  public static String csv(List<IterationRecord> curve) {
-    StringBuilder sb = new StringBuilder("iteration,target,candidates,dropped,chosen_layer,chosen_width,architecture,"
-        + "resource,params,flops,validation_accuracy,short_term_rounds,rounds_reason,cum_train_flops,cum_bytes,"
-        + "cum_client_trainings,cum_device_seconds,cum_scoring_flops,cum_scoring_bytes\n");
+  public static Table of(List<IterationRecord> curve) {
+    Table t = new Table("search", List.of(Table.Column.of("iteration", Table.Type.INT), Table.Column.of("target",
+        Table.Type.DOUBLE), Table.Column.of("candidates", Table.Type.INT), Table.Column.of("dropped", Table.Type.STRING),
+        Table.Column.of("chosen_layer", Table.Type.INT), Table.Column.of("chosen_width", Table.Type.INT),
+        Table.Column.of("architecture", Table.Type.STRING), Table.Column.of("resource", Table.Type.DOUBLE),
+        Table.Column.of("params", Table.Type.LONG), Table.Column.of("flops", Table.Type.LONG),
+        Table.Column.real("validation_accuracy", "%.6f"), Table.Column.of("short_term_rounds", Table.Type.INT),
+        Table.Column.of("rounds_reason", Table.Type.STRING), Table.Column.of("cum_train_flops", Table.Type.LONG),
+        Table.Column.of("cum_bytes", Table.Type.LONG), Table.Column.of("cum_client_trainings", Table.Type.LONG),
+        Table.Column.of("cum_device_seconds", Table.Type.DOUBLE), Table.Column.of("cum_scoring_flops", Table.Type.LONG),
+        Table.Column.of("cum_scoring_bytes", Table.Type.LONG)));
     for (IterationRecord r : curve) {
-      sb.append(String.format(Locale.ROOT, "%d,%.6g,%d,%s,%d,%d,%s,%.6g,%d,%d,%.6f,%d,\"%s\",%d,%d,%d,%.6g,%d,%d%n",
-          r.iteration(), r.target(), r.candidates(), r.dropped().toString().replace(", ", ";").replace(",", ";"),
-          r.chosenLayer(), r.chosenWidth(), r.architecture(), r.resource(), r.params(), r.flops(),
-          r.validationAccuracy(), r.shortTermRounds(), r.roundsReason().replace("\"", "'"), r.cumTrainFlops(),
-          r.cumBytes(), r.cumClientTrainings(), r.cumDeviceSeconds(), r.cumScoringFlops(), r.cumScoringBytes()));
+      // the dropped candidates' ids in one cell, ";"-separated: "[1;2]"
+      t.row(r.iteration(), r.target(), r.candidates(), r.dropped().toString().replace(", ", ";"), r.chosenLayer(),
+          r.chosenWidth(), r.architecture(), r.resource(), r.params(), r.flops(), r.validationAccuracy(),
+          r.shortTermRounds(), r.roundsReason(), r.cumTrainFlops(), r.cumBytes(), r.cumClientTrainings(),
+          r.cumDeviceSeconds(), r.cumScoringFlops(), r.cumScoringBytes());
     }
-    return sb.toString();
+    return t;
   }
 
   /** tournament.csv: every candidate's score at every decision point, and its fate there. */
-  public static String tournamentCsv(List<TournamentRecord> records) {
-    StringBuilder sb = new StringBuilder("iteration,rounds_done,candidate,layer,width,validation_accuracy,outcome\n");
-    for (TournamentRecord t : records) {
-      sb.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%s%n", t.iteration(), t.roundsDone(), t.candidate(),
-          t.layer(), t.width(), t.validationAccuracy(), t.outcome()));
+  public static Table tournament(List<TournamentRecord> records) {
+    Table t = new Table("tournament", List.of(Table.Column.of("iteration", Table.Type.INT),
+        Table.Column.of("rounds_done", Table.Type.INT), Table.Column.of("candidate", Table.Type.INT),
+        Table.Column.of("layer", Table.Type.INT), Table.Column.of("width", Table.Type.INT),
+        Table.Column.real("validation_accuracy", "%.6f"), Table.Column.of("outcome", Table.Type.STRING)));
+    for (TournamentRecord r : records) {
+      t.row(r.iteration(), r.roundsDone(), r.candidate(), r.layer(), r.width(), r.validationAccuracy(), r.outcome());
     }
-    return sb.toString();
+    return t;
   }
 
   public static void addToSummary(ObjectNode summary, SearchLoop.Result r, Architecture base, ResourceMetric metric) {
