@@ -129,7 +129,7 @@ final class JobRun {
       for (String key : List.of("config_sha256", "dataset_sha256", "git_commit", "backend")) {
         ((ObjectNode) summary.get("provenance")).set(key, identity.get(key));
       }
-      ModelRegistry.writeParquet(spark, ModelRegistry.folder(dir));
+      ModelRegistry.writeParquet(spark, ModelRegistry.folder(dir), registered);
       outputs.finish(summary, progress);
       progress.line(String.format("done: test accuracy %s after %d rounds in %s%s; results in %s",
           Progress.pct(summary.get("test_accuracy").asDouble()).trim(), summary.get("rounds").asInt(),

@@ -12,12 +12,12 @@ import io.fednas.model.NetworkBackend;
 import io.fednas.model.ResourceCounter;
 import io.fednas.report.Checksums;
 import io.fednas.report.RunDirectory;
+import io.fednas.report.Table;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -82,18 +82,12 @@ public final class ModelRegistry {
     }
   }
 
-  /** registry.parquet beside registry.json: one row per model, for Spark SQL and the Zeppelin note. */
-  public static void writeParquet(SparkSession spark, RunDirectory models) {
-    Path target = models.resolve("registry.parquet");
-    Path tmp = models.resolve(".registry.parquet.tmp");
-    spark.read().option("multiLine", "true").json(models.resolve(FILE).toUri().toString())
-        .selectExpr("explode(models) AS m").select("m.*")
-        .coalesce(1).write().mode(SaveMode.Overwrite).parquet(tmp.toUri().toString());
-    try {
-      RunDirectory.moveIntoPlace(tmp, target);
-    } catch (IOException e) {
-      throw new FedNasException("cannot write " + target + ": " + e.getMessage(), e);
-    }
+  /**
+   * registry.parquet beside registry.json: one row per model, for Spark SQL and the Zeppelin note,
+   * with the columns of {@link RegistryEntry} in snake_case (docs/OUTPUTS.md).
+   */
+  public static void writeParquet(SparkSession spark, RunDirectory models, List<RegistryEntry> entries) {
+    Table.ofRecords("registry", RegistryEntry.class, entries).writeParquet(spark, models.resolve("registry.parquet"));
   }
 
   /** Reads a run directory's registry; a missing, foreign or unreadable one is an error that names it. */

@@ -31,7 +31,9 @@ public final class Table {
     LONG(Long.class, DataTypes.LongType),
     DOUBLE(Double.class, DataTypes.DoubleType),
     BOOLEAN(Boolean.class, DataTypes.BooleanType),
-    STRING(String.class, DataTypes.StringType);
+    STRING(String.class, DataTypes.StringType),
+    /** Names to numbers (a model's latency on each device profile); JSON in the CSV. */
+    MAP(java.util.Map.class, DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType));
 
     private final Class<?> javaType;
     private final DataType sqlType;
@@ -46,15 +48,61 @@ public final class Table {
     }
   }
 
-  /** A column; {@code format} writes a DOUBLE in the CSV ({@code %.6g}, {@code %.4f}, ...). */
-  public record Column(String name, Type type, String format) {
+  /**
+   * A column; {@code format} writes a DOUBLE in the CSV ({@code %.6g}, {@code %.4f}, ...);
+   * {@code nullable}: a row may leave it empty (a STRING always may).
+   */
+  public record Column(String name, Type type, String format, boolean nullable) {
     public static Column of(String name, Type type) {
-      return new Column(name, type, type == Type.DOUBLE ? "%.6g" : null);
+      return new Column(name, type, type == Type.DOUBLE ? "%.6g" : null, type == Type.STRING);
     }
 
     public static Column real(String name, String format) {
-      return new Column(name, Type.DOUBLE, format);
+      return new Column(name, Type.DOUBLE, format, false);
     }
+
+    /** A column a row may leave empty: null in Parquet, an empty field in CSV. */
+    public static Column optional(String name, Type type) {
+      return new Column(name, type, type == Type.DOUBLE ? "%.6g" : null, true);
+    }
+  }
+
+  /**
+   * A table with one column per component of record {@code type}, in snake_case, typed as the
+   * component is (a boxed number may be null), and one row per record.
+   */
+  public static <R extends Record> Table ofRecords(String name, Class<R> type, List<R> records) {
+    java.lang.reflect.RecordComponent[] fields = type.getRecordComponents();
+    List<Column> columns = new ArrayList<>();
+    for (java.lang.reflect.RecordComponent f : fields) {
+      String column = f.getName().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+      Class<?> t = f.getType();
+      columns.add(t == int.class ? of(column, Type.INT) : t == long.class ? of(column, Type.LONG)
+          : t == double.class ? of(column, Type.DOUBLE) : t == Double.class ? Column.optional(column, Type.DOUBLE)
+          : t == String.class ? of(column, Type.STRING) : t == java.util.Map.class ? Column.optional(column, Type.MAP)
+          : unsupported(type, f));
+    }
+    Table table = new Table(name, columns);
+    for (R r : records) {
+      Object[] values = new Object[fields.length];
+      try {
+        for (int i = 0; i < fields.length; i++) {
+          values[i] = fields[i].getAccessor().invoke(r);
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      table.row(values);
+    }
+    return table;
+  }
+
+  private static Column of(String name, Type type) {
+    return Column.of(name, type);
+  }
+
+  private static Column unsupported(Class<?> record, java.lang.reflect.RecordComponent f) {
+    throw new IllegalArgumentException(record.getSimpleName() + "." + f.getName() + ": no column type for " + f.getType());
   }
 
   private static final CSVFormat CSV = CSVFormat.RFC4180.builder().setRecordSeparator('\n').build();
@@ -83,7 +131,7 @@ public final class Table {
     }
     for (int i = 0; i < values.length; i++) {
       Column c = columns.get(i);
-      if (values[i] == null ? c.type() != Type.STRING : !c.type().javaType.isInstance(values[i])) {
+      if (values[i] == null ? !c.nullable() : !c.type().javaType.isInstance(values[i])) {
         throw new IllegalArgumentException(name + "." + c.name() + " is " + c.type() + ", not "
             + (values[i] == null ? "null" : values[i].getClass().getSimpleName()));
       }
@@ -98,7 +146,7 @@ public final class Table {
 
   /**
    * The Parquet schema, every column nullable: Spark reads every Parquet column back as nullable, so
-   * this is the schema a reader sees ({@link #row} lets only a STRING be null).
+   * this is the schema a reader sees ({@link #row} lets only a nullable column be null).
    */
   public StructType schema() {
     List<StructField> fields = new ArrayList<>();
@@ -116,8 +164,7 @@ public final class Table {
       for (Object[] r : rows) {
         List<String> cells = new ArrayList<>(r.length);
         for (int i = 0; i < r.length; i++) {
-          String format = columns.get(i).format();
-          cells.add(r[i] == null ? "" : format != null ? String.format(Locale.ROOT, format, r[i]) : r[i].toString());
+          cells.add(cell(columns.get(i), r[i]));
         }
         out.printRecord(cells);
       }
@@ -125,6 +172,20 @@ public final class Table {
       throw new UncheckedIOException(e);
     }
     return sb.toString();
+  }
+
+  private static String cell(Column c, Object v) {
+    if (v == null) {
+      return "";
+    }
+    if (c.type() == Type.MAP) {
+      try {
+        return Json.MAPPER.writeValueAsString(v);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return c.format() != null ? String.format(Locale.ROOT, c.format(), v) : v.toString();
   }
 
   /** Writes the table as Parquet with its declared schema, into a temporary folder renamed into place. */

@@ -106,7 +106,8 @@ class RunReportTest {
     String docs = Files.readString(Path.of("docs/OUTPUTS.md"));
     SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
     try {
-      for (String t : List.of("rounds", "partition", "client_cost", "failures", "search", "tournament")) {
+      for (String t : List.of("rounds", "partition", "client_cost", "failures", "search", "tournament",
+          "models/registry")) {
         StructType schema = spark.read().parquet(run.dir().resolve(t + ".parquet").toString()).schema();
         if (!t.equals("search") && !t.equals("tournament")) { // a FedAvg run has no search tables
           assertEquals(schema, spark.read().parquet(fedavg.dir().resolve(t + ".parquet").toString()).schema(), t);
