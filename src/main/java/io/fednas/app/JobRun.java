@@ -102,6 +102,7 @@ final class JobRun {
       Provenance provenance;
       ObjectNode identity;
       List<RegistryEntry> registered;
+      java.util.Set<String> executors;
       try (FedAvgEngine engine = new FedAvgEngine(sc, backend, cfg.data(), setup.plan(), cfg.eval().testPartitions(),
           cfg.tasksPerStage())) {
         RoundRunner rounds = new RoundRunner(engine, setup.fleet(), cfg.faults(), cfg.privacy(), cfg.seed(),
@@ -122,6 +123,7 @@ final class JobRun {
             m -> engine.hasValidationData() ? engine.validate(m, validators, batch).accuracy() : Double.NaN,
             m -> engine.test(m, batch).accuracy(), pointFineTune(fedavg, done.lastRound(), progress)),
             identity);
+        executors = engine.executorBackends();
       }
       ObjectNode summary = outputs.complete(done, ledger, done.rounds().failures(), setup, phases.checkpoints(), resume,
           spark, provenance, registered.get(registered.size() - 1));
@@ -129,6 +131,8 @@ final class JobRun {
       for (String key : List.of("config_sha256", "dataset_sha256", "git_commit", "backend")) {
         ((ObjectNode) summary.get("provenance")).set(key, identity.get(key));
       }
+      // what the executors trained with (the driver's view above may differ: another image, another node)
+      executors.forEach(((ObjectNode) summary.get("provenance")).putArray("executors")::add);
       ModelRegistry.writeParquet(spark, ModelRegistry.folder(dir), registered);
       outputs.finish(summary, progress);
       progress.line(String.format("done: test accuracy %s after %d rounds in %s%s; results in %s",

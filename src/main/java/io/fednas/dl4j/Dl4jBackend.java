@@ -35,8 +35,17 @@ public final class Dl4jBackend implements NetworkBackend {
     return ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false).params().toFloatVector();
   }
 
+  /** The same for the whole JVM: every training task reports it, so it is worked out once. */
   @Override
   public String describe() {
+    return Described.LINE;
+  }
+
+  private static final class Described {
+    static final String LINE = describeThisJvm();
+  }
+
+  private static String describeThisJvm() {
     String backend = String.valueOf(org.nd4j.linalg.factory.Nd4j.getExecutioner().getEnvironmentInformation()
         .getProperty("backend"));
     return "ND4J " + backend + (!"CPU".equalsIgnoreCase(backend) ? ""

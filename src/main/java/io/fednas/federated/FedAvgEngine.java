@@ -37,6 +37,7 @@ public final class FedAvgEngine implements AutoCloseable {
   private final JavaRDD<TestSlice> test;
   private final int tasksPerStage;
   private final int driverMergeMaxTasks;
+  private final ExecutorBackends executorBackends = new ExecutorBackends();
   /**
    * A training stage of at most this many tasks has their partial sums merged on the driver, in one
    * job without Spark's closure machinery (30 ms less a round than treeReduce); beyond it the
@@ -61,6 +62,7 @@ public final class FedAvgEngine implements AutoCloseable {
     this.plan = plan;
     this.tasksPerStage = tasksPerStage;
     this.planBroadcast = sc.broadcast(plan);
+    sc.sc().register(executorBackends, "executor backends");
     Broadcast<ClientPlan> pb = planBroadcast;
     List<Integer> ids = IntStream.range(0, plan.clients()).boxed().toList();
     this.clients = sc.parallelize(ids, plan.clients())
@@ -121,10 +123,14 @@ public final class FedAvgEngine implements AutoCloseable {
     describe(String.format("round %d: train %s on %d clients", round, modelNames(models), sampled.length));
     Broadcast<Map<Integer, ModelState>> shipped = sc.broadcast(new HashMap<>(models));
     NetworkBackend backend = this.backend;
+    ExecutorBackends used = executorBackends;
     try {
       int tasks = tasks(sampled.length);
       JavaRDD<ClientShard> stage = ClientsRdd.grouped(clients, sampled, sizes(plan.train(), sampled), tasks);
       PartitionJobs.PartitionFunction<ClientShard, Map<Integer, RoundUpdate>> trainClients = shards -> {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        used.add("executor " + env.executorId() + " on " + env.blockManager().blockManagerId().host() + ": "
+            + backend.describe());
         Map<Integer, RoundUpdate> sums = new HashMap<>();
         while (shards.hasNext()) {
           ClientShard shard = shards.next();
@@ -181,6 +187,14 @@ public final class FedAvgEngine implements AutoCloseable {
       a.merge(e.getKey(), e.getValue(), RoundUpdate::merge);
     }
     return a;
+  }
+
+  /**
+   * Each executor that trained clients in this attempt, with the ND4J backend and convolution path
+   * its tasks used, one line per executor.
+   */
+  public java.util.Set<String> executorBackends() {
+    return executorBackends.value();
   }
 
   /** The size of client {@code client}'s validation hold-out. */

@@ -73,6 +73,11 @@ class RegistryTest {
     for (String key : List.of("config_sha256", "dataset_sha256", "git_commit", "backend")) {
       assertEquals(registry.run().path(key), provenance.path(key), "summary.json and the registry agree on " + key);
     }
+    // local mode: the one executor is the driver, and it trained with what the driver reports
+    assertEquals(1, provenance.path("executors").size(), provenance.toString());
+    assertEquals("executor driver on ", provenance.path("executors").get(0).asText().substring(0, 19));
+    assertTrue(provenance.path("executors").get(0).asText().endsWith(": " + provenance.path("backend").asText()),
+        provenance.toString());
 
     // summary.json and the report name each profile's choice: the best validation accuracy within its limits
     RegistryEntry best = registry.models().stream()

@@ -100,8 +100,13 @@ class StandaloneClusterTest {
     assertFalse((r.out() + r.err()).contains(SECRET), "the secret was printed");
     assertTrue(Files.readString(tmp.resolve("cluster/master.log")).contains("authentication enabled"),
         "the master runs with authentication");
-    JsonNode security = new ObjectMapper().readTree(clusterRun.resolve("summary.json").toFile())
-        .path("provenance").path("spark_security");
+    JsonNode provenance = new ObjectMapper().readTree(clusterRun.resolve("summary.json").toFile()).path("provenance");
+    // each worker's executor reports what it trained with, beside the driver's own view
+    assertEquals(2, provenance.path("executors").size(), provenance.toString());
+    for (JsonNode e : provenance.path("executors")) {
+      assertTrue(e.asText().matches("executor \\d+ on .+: ND4J CPU, convolutions on .+"), e.asText());
+    }
+    JsonNode security = provenance.path("spark_security");
     for (String on : List.of("authentication", "rpc_encryption", "io_encryption", "ui_acls")) {
       assertTrue(security.path(on).asBoolean(), on + " in " + security);
     }
