@@ -10,6 +10,7 @@ import io.fednas.federated.FedAvgLoop;
 import io.fednas.federated.RoundMetrics;
 import io.fednas.federated.RoundRunner;
 import io.fednas.model.Architecture;
+import io.fednas.privacy.PrivacyBudget;
 import io.fednas.report.MetricsTable;
 import io.fednas.report.Progress;
 import io.fednas.report.RunDirectory;
@@ -60,6 +61,7 @@ final class RunPhases {
   RunState run(boolean resumed) {
     if (!resumed) {
       checkpoints.phaseChanged(); // round 0: even a driver lost in round 1 can be resumed
+      warnIfTheTargetComesFirst();
     }
     if (state.phase() == Phase.FEDAVG) {
       fedAvg();
@@ -74,6 +76,27 @@ final class RunPhases {
       longTerm();
     }
     return snapshot();
+  }
+
+  /** Says so up front when privacy.targetEpsilon will stop the run before its planned rounds are done. */
+  private void warnIfTheTargetComesFirst() {
+    PrivacyBudget budget = setup.privacy();
+    if (budget == null || budget.target() == 0) {
+      return;
+    }
+    int planned = setup.searching() ? cfg.search().baseRounds() + setup.policies().plannedRounds(setup.arch())
+        : cfg.federated().rounds(); // a search's rounds are an estimate: the tournament and the schedule decide
+    if (budget.allows(planned)) {
+      return;
+    }
+    int last = 1;
+    while (budget.allows(last + 1)) {
+      last++;
+    }
+    progress.line(String.format(Locale.ROOT, "privacy: privacy.targetEpsilon %s stops this run after round %d of the "
+        + "about %d planned (epsilon after %d rounds: %.4g)%s; raise privacy.noiseMultiplier, the population or the "
+        + "target to run them all", cfg.privacy().targetEpsilon(), last, planned, planned,
+        budget.after(planned).epsilon(), setup.searching() ? ", so the long-term fine-tune will not run" : ""));
   }
 
   Checkpoints checkpoints() {

@@ -85,9 +85,11 @@ class PrivacyTest {
     assertEquals(3, s.path("rounds").asInt(), "2 base rounds and one of the search's");
     assertEquals(budget.after(3).epsilon(), s.path("privacy").path("epsilon").asDouble(), 1e-12);
     assertTrue(s.path("privacy").path("search_choices").asText().startsWith("outside the guarantee"));
+    assertTrue(o.out().contains("privacy: privacy.targetEpsilon " + target + " stops this run after round 3 of the "
+        + "about "), o.out());
     assertTrue(o.out().contains("privacy budget spent: round 4 would take epsilon to "), o.out());
     assertTrue(o.out().contains("the search ends with the base model (iteration 1 is abandoned)"), o.out());
-    assertFalse(o.out().contains("long-term fine-tune"), "no long-term round after the budget is spent");
+    assertFalse(o.out().contains("long-term fine-tune: "), "no long-term round after the budget is spent");
     // the base model is the run's: the architecture the search started from, no iteration chosen
     assertEquals(0, s.path("search").path("iterations").asInt());
     assertEquals(s.path("tradeoff_curve").get(0).path("architecture").asText(),
