@@ -207,6 +207,10 @@ def launcher(p):
             raise SubmitError("no SPARK_HOME and no project classpath: run 'mvn compile' or set SPARK_HOME")
         with open(cp_file, encoding="utf-8") as f:
             classpath = f.read().strip()
+    # Hadoop's client reads yarn-site.xml and core-site.xml from the classpath: put the cluster's
+    # configuration first, as Spark's own launcher does
+    conf_dirs = [os.environ[v] for v in ("HADOOP_CONF_DIR", "YARN_CONF_DIR") if os.environ.get(v)]
+    classpath = os.pathsep.join(conf_dirs + [classpath])
     memory = p["options"].get("driver-memory", "4g")
     return [os.environ.get("JAVA", "java")] + p["driver_java_opts"] + [
         "-Xmx" + memory, "-Dlog4j2.configurationFile=" + os.path.join(ROOT, "conf", "log4j2.properties"),

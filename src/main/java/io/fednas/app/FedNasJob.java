@@ -24,7 +24,12 @@ public final class FedNasJob {
   private FedNasJob() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    int code = run(args, System.out, System.err);
+    // In a YARN container (cluster mode: this is the application master's user class) an exit, even
+    // with 0, pre-empts the master's own report and YARN records the run as FAILED: return instead
+    if (code != 0 || System.getenv("CONTAINER_ID") == null) {
+      System.exit(code);
+    }
   }
 
   /** Runs the job; returns the exit status instead of exiting, for tests. */

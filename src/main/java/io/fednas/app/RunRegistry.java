@@ -57,7 +57,7 @@ final class RunRegistry {
     int each = cfg.search().fineTuneEach();
     String ownRounds = each == 0 ? "" : ", then " + each + " FedAvg rounds of its own (search.fineTuneEach)";
     RunDirectory models = ModelRegistry.folder(dir);
-    List<DeviceProfile> profiles = DeviceProfile.names(devicesDir).stream()
+    List<DeviceProfile> profiles = profileNames().stream()
         .map(n -> DeviceProfile.load(devicesDir, n)).toList();
     List<RegistryEntry> entries = new ArrayList<>();
     SearchLoop.Result searched = done.searched();
@@ -105,12 +105,22 @@ final class RunRegistry {
   }
 
   /**
+   * The profiles in search.devicesDir, without the run's own config file: in cluster mode the submit
+   * script ships both to the driver's working directory.
+   */
+  private List<String> profileNames() {
+    Path config = cfg.source() == null ? null : cfg.source().toAbsolutePath().normalize();
+    return DeviceProfile.names(devicesDir).stream()
+        .filter(n -> !devicesDir.resolve(n + ".conf").toAbsolutePath().normalize().equals(config)).toList();
+  }
+
+  /**
    * summary.json's {@code deployment}: for each device profile, the model the selector picks within
    * the profile's limits, or why none fits.
    */
   ObjectNode deployment(List<RegistryEntry> entries) {
     ObjectNode out = Json.MAPPER.createObjectNode();
-    for (String name : DeviceProfile.names(devicesDir)) {
+    for (String name : profileNames()) {
       ObjectNode d = out.putObject(name);
       DeviceLimits limits = DeviceLimits.of(devicesDir.resolve(name + ".conf"));
       d.put("limits", limits.describe());
