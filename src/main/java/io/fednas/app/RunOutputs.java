@@ -78,8 +78,7 @@ final class RunOutputs {
     }
     double wall = checkpoints.wallSeconds();
     RoundMetrics last = state.metrics().get(state.metrics().size() - 1);
-    ObjectNode summary = summary(finalArch, last, state.reachedTarget(), ledger, wall, provenance);
-    summary.put("rounds", state.lastRound()); // round numbers run on through every phase of a search
+    ObjectNode summary = summary(finalArch, last, state.lastRound(), state.reachedTarget(), ledger, wall, provenance);
     if (searched != null && searched.privacySpent()) { // no round after the search evaluated its model: the registry did
       summary.put("test_accuracy", registered.testAccuracy());
       summary.putNull("test_loss");
@@ -170,7 +169,8 @@ final class RunOutputs {
     }
   }
 
-  private ObjectNode summary(Architecture arch, RoundMetrics last, boolean reachedTarget, CostLedger ledger,
+  /** {@code rounds}: the last round of any phase (a search's short-term rounds have no metrics row). */
+  private ObjectNode summary(Architecture arch, RoundMetrics last, int rounds, boolean reachedTarget, CostLedger ledger,
       double wall, Provenance provenance) {
     ObjectNode s = Json.MAPPER.createObjectNode();
     s.put("status", "completed");
@@ -181,7 +181,7 @@ final class RunOutputs {
     s.put("test_accuracy", last.testAccuracy());
     s.put("test_loss", last.testLoss());
     s.put("validation_accuracy", Double.isNaN(last.validationAccuracy()) ? null : last.validationAccuracy());
-    s.put("rounds", last.round());
+    s.put("rounds", rounds); // round numbers run on through every phase of a search
     s.put("reached_target", reachedTarget);
     s.put("wall_seconds", wall);
     CostLedger.Totals t = ledger.totals();
