@@ -30,6 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster would have them installed), the application as a jar of the project's classes.
  */
 class YarnClusterTest {
+  /** The web apps' Jersey and Guice log through java.util.logging (held here: JUL keeps loggers weakly). */
+  private static final List<java.util.logging.Logger> QUIET = Stream.of("org.apache.hadoop.shaded.com.sun.jersey",
+      "org.apache.hadoop.shaded.com.google.inject").map(java.util.logging.Logger::getLogger).toList();
+
+  static {
+    QUIET.forEach(l -> l.setLevel(java.util.logging.Level.SEVERE));
+  }
+
   @TempDir Path tmp;
 
   @Test
