@@ -324,7 +324,9 @@ public final class SearchLoop {
             : trainAlone(s, new ArrayList<>(it.live.keySet()).get(it.step / len), it.live, plan); // one after another
         it.step++;
         checkpoint.accept(s); // saved before it is shown: a round on screen is never lost
-        log.shortTermRound(s.round, s.iteration, what, (System.nanoTime() - t0) / 1e9);
+        String spent = privacy == null ? ""
+            : String.format(java.util.Locale.ROOT, ", epsilon %.3g", privacy.after(s.round).epsilon());
+        log.shortTermRound(s.round, s.iteration, what + spent, (System.nanoTime() - t0) / 1e9);
       }
       it.done += len;
       it.step = 0;

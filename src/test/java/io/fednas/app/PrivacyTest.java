@@ -87,6 +87,8 @@ class PrivacyTest {
     assertTrue(s.path("privacy").path("search_choices").asText().startsWith("outside the guarantee"));
     assertTrue(o.out().contains("privacy: privacy.targetEpsilon " + target + " stops this run after round 3 of the "
         + "about "), o.out());
+    String epsilon = String.format(java.util.Locale.ROOT, ", epsilon %.3g ", budget.after(3).epsilon());
+    assertTrue(o.out().lines().anyMatch(l -> l.startsWith("round   3  iteration 1:") && l.contains(epsilon)), o.out());
     assertTrue(o.out().contains("privacy budget spent: round 4 would take epsilon to "), o.out());
     assertTrue(o.out().contains("the search ends with the base model (iteration 1 is abandoned)"), o.out());
     assertFalse(o.out().contains("long-term fine-tune: "), "no long-term round after the budget is spent");
