@@ -122,9 +122,8 @@ final class RunPhases {
 
   /** The line that says why a private run stops early: the next round would pass privacy.targetEpsilon. */
   private void privacySpent() {
-    progress.line(String.format(Locale.ROOT, "privacy budget spent: round %d would take epsilon to %.4g > "
-            + "privacy.targetEpsilon %s; the model after round %d is the run's", state.lastRound() + 1,
-        setup.privacy().after(state.lastRound() + 1).epsilon(), cfg.privacy().targetEpsilon(), state.lastRound()));
+    progress.line("privacy budget spent: " + setup.privacy().whyNot(state.lastRound() + 1) + "; the model after round "
+        + state.lastRound() + " is the run's");
   }
 
   private void baseModel() {

@@ -142,10 +142,7 @@ public final class FedAvgEngine implements AutoCloseable {
               shard.valX(), shard.valY(), training.scoreBatchSize()) : null;
           ClientResult r = ClientTrainer.train(backend, shard, id, share.get(shard.client()), global, training, round,
               TaskContext.getPartitionId(), out);
-          String problem = UpdateCheck.problem(global.weights(), out[0], maxUpdateNorm);
-          if (problem == null && clipNorm > 0) {
-            UpdateCheck.clip(global.weights(), out[0], clipNorm);
-          }
+          String problem = UpdateCheck.checkAndClip(global.weights(), out[0], maxUpdateNorm, clipNorm);
           ClientResult checked = (problem == null ? r : r.rejectedFor(problem)).scored(score);
           RoundUpdate sum = sums.get(id);
           if (sum == null) {

@@ -11,9 +11,11 @@ final class UpdateCheck {
 
   /**
    * Why the update from {@code global} to {@code updated} must be rejected, or null: a NaN, infinite
-   * or diverged (|w| >= 2^22) weight always; an L2 norm of the difference above {@code maxNorm} when maxNorm > 0.
+   * or diverged (|w| >= 2^22) weight always; an L2 norm of the difference above {@code maxNorm} when
+   * maxNorm > 0. An accepted update longer than {@code clipNorm} > 0 is scaled down to it in place,
+   * as DP-FedAvg's clients do (privacy.clipNorm), from the norm this one pass measured.
    */
-  static String problem(float[] global, float[] updated, double maxNorm) {
+  static String checkAndClip(float[] global, float[] updated, double maxNorm, double clipNorm) {
     double sq = 0;
     for (int i = 0; i < updated.length; i++) {
       float w = updated[i];
@@ -30,26 +32,12 @@ final class UpdateCheck {
     if (maxNorm > 0 && norm > maxNorm) {
       return String.format(Locale.ROOT, "update norm %.4g > faults.maxUpdateNorm %.4g", norm, maxNorm);
     }
-    return null;
-  }
-
-  /**
-   * Scales the update from {@code global} to {@code updated} (in place) down to L2 norm
-   * {@code clipNorm} when it is longer, as DP-FedAvg's clients do; returns the norm it had.
-   */
-  static double clip(float[] global, float[] updated, double clipNorm) {
-    double sq = 0;
-    for (int i = 0; i < updated.length; i++) {
-      double d = (double) updated[i] - global[i];
-      sq += d * d;
-    }
-    double norm = Math.sqrt(sq);
-    if (norm > clipNorm) {
+    if (clipNorm > 0 && norm > clipNorm) {
       double scale = clipNorm / norm;
       for (int i = 0; i < updated.length; i++) {
         updated[i] = (float) (global[i] + ((double) updated[i] - global[i]) * scale);
       }
     }
-    return norm;
+    return null;
   }
 }

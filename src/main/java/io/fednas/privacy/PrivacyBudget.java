@@ -35,6 +35,12 @@ public final class PrivacyBudget {
     return target == 0 || after(round).epsilon() <= target;
   }
 
+  /** Why a run stops before {@code round}: the epsilon it would reach against the target. */
+  public String whyNot(long round) {
+    return String.format(java.util.Locale.ROOT, "round %d would take epsilon to %.4g > privacy.targetEpsilon %s",
+        round, after(round).epsilon(), target);
+  }
+
   public double samplingRate() {
     return q;
   }

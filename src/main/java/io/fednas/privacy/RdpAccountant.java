@@ -20,7 +20,6 @@ public final class RdpAccountant {
   static final int[] ORDERS = orders();
 
   private final double[] rdp = new double[ORDERS.length];
-  private long releases;
 
   /** One release of the sampled Gaussian mechanism with sampling rate {@code q} and noise multiplier {@code sigma}. */
   public void add(double q, double sigma) {
@@ -36,11 +35,6 @@ public final class RdpAccountant {
     for (int i = 0; i < ORDERS.length; i++) {
       rdp[i] += count * rdp(q, sigma, ORDERS[i]);
     }
-    releases += count;
-  }
-
-  public long releases() {
-    return releases;
   }
 
   /** The epsilon of all releases so far at {@code delta}, with the order that gives it. */

@@ -258,10 +258,9 @@ public final class SearchLoop {
       return true;
     }
     s.privacySpent = true;
-    log.line(String.format(java.util.Locale.ROOT, "privacy budget spent: round %d would take epsilon to %.4g > "
-        + "privacy.targetEpsilon %s; the search ends with %s%s", s.round + 1, privacy.after(s.round + 1).epsilon(),
-        privacy.target(), s.iteration == 1 ? "the base model" : "the model chosen in iteration " + (s.iteration - 1),
-        s.inProgress == null ? "" : " (iteration " + s.iteration + " is abandoned)"));
+    log.line("privacy budget spent: " + privacy.whyNot(s.round + 1) + "; the search ends with "
+        + (s.iteration == 1 ? "the base model" : "the model chosen in iteration " + (s.iteration - 1))
+        + (s.inProgress == null ? "" : " (iteration " + s.iteration + " is abandoned)"));
     s.inProgress = null;
     return false;
   }
