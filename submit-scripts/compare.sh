@@ -7,23 +7,25 @@
 #
 # The federated variants all start from one base model, trained first by search.baseRounds FedAvg
 # rounds (output dir base/), so they differ only in the search; the centralized reference trains
-# its own base on pooled data. FEDNAS_COMPARE_VARIANTS limits the variants (space-separated).
+# its own base on pooled data. FEDNAS_COMPARE_VARIANTS chooses the variants (space-separated); besides
+# the default six there is fednas-predictor (FedNAS with search.predictor = gbt).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [ $# -ge 1 ] && exit 0 || exit 2
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; [ $# -ge 1 ] && exit 0 || exit 2
 fi
 conf="$1"; shift
 out="${FEDNAS_COMPARE_DIR:-runs/compare-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 declare -A variants=(
-  [baseline]="mode=baseline"
+  [baseline]="mode=baseline search.predictor=none search.predictorHistory=[]"
   [fednas]="mode=fednas"
   [parallel-only]="mode=fednas search.tournament=false search.dynamicRounds=false"
   [tournament-only]="mode=fednas search.parallelCandidates=false search.dynamicRounds=false"
   [dynamic-only]="mode=fednas search.parallelCandidates=false search.tournament=false"
-  [centralized]="mode=centralized"
+  [fednas-predictor]="mode=fednas search.predictor=gbt"
+  [centralized]="mode=centralized search.predictor=none search.predictorHistory=[]"
 )
 order="${FEDNAS_COMPARE_VARIANTS:-baseline fednas parallel-only tournament-only dynamic-only centralized}"
 for v in $order; do

@@ -5,6 +5,7 @@ import io.fednas.checkpoint.CheckpointFile;
 import io.fednas.checkpoint.RunState.Phase;
 import io.fednas.checkpoint.RunState;
 import io.fednas.config.FedNasConfig;
+import io.fednas.config.PredictorConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.data.Seeds;
 import io.fednas.federated.FedAvgEngine;
@@ -15,12 +16,16 @@ import io.fednas.fleet.ClientSampler;
 import io.fednas.model.Architecture;
 import io.fednas.model.NetworkBackend;
 import io.fednas.model.ResourceCounter;
+import io.fednas.predictor.MllibScorePredictor;
+import io.fednas.predictor.PredictorHistory;
 import io.fednas.registry.ModelRegistry;
 import io.fednas.registry.RegistryEntry;
 import io.fednas.report.PartitionSummary;
 import io.fednas.report.Progress;
 import io.fednas.report.RunDirectory;
+import io.fednas.search.CandidatePredictor;
 import io.fednas.search.SearchLoop;
+import io.fednas.search.TournamentRecord;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -111,7 +116,7 @@ final class JobRun {
         FedAvgLoop fedavg = new FedAvgLoop(engine, rounds, ledger, cfg.federated(), cfg.eval(), cfg.seed(),
             setup.privacy());
         SearchLoop search = setup.searching() ? new SearchLoop(cfg.name(), rounds, cfg.federated(), cfg.eval(),
-            setup.policies(), cfg.seed(), ledger, progress, setup.privacy()) : null;
+            setup.policies(), cfg.seed(), ledger, progress, setup.privacy(), predictor(spark, setup.arch(), progress)) : null;
         phases = new RunPhases(cfg, setup, state, rounds, ledger, fedavg, search, progress, dir, start);
         done = phases.run(resume);
         provenance = Provenance.of(cfg.source(), sc);
@@ -148,6 +153,20 @@ final class JobRun {
         spark.stop();
       }
     }
+  }
+
+  /** search.predictor's rule with its model on the driver's session, warmed up by search.predictorHistory; null when off. */
+  private CandidatePredictor predictor(SparkSession spark, Architecture arch, Progress progress) {
+    PredictorConfig p = cfg.search().predictor();
+    if (!p.on()) {
+      return null;
+    }
+    List<TournamentRecord> history = PredictorHistory.load(spark, p.history(), arch);
+    if (!p.history().isEmpty()) {
+      progress.line("predictor: " + history.size() + " observed scores from " + p.history().size()
+          + " earlier run(s) (search.predictorHistory)");
+    }
+    return new CandidatePredictor(new MllibScorePredictor(spark, p.kind(), cfg.seed()), p.keep(), p.minPairs(), history);
   }
 
   /**

@@ -86,7 +86,8 @@ final class RunOutputs {
     }
     ((ObjectNode) summary.get("final_model")).put("sha256", sums.get("model.zip"));
     if (searched != null) {
-      SearchTable.addToSummary(summary, searched, setup.arch(), setup.policies().metric());
+      SearchTable.addToSummary(summary, searched, setup.arch(), setup.policies().metric(),
+          cfg.search().predictor());
     }
     privacy(summary, setup, state);
     ObjectNode cp = summary.putObject("checkpoints");

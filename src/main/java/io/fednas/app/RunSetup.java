@@ -13,6 +13,7 @@ import io.fednas.fleet.Fleet;
 import io.fednas.model.Architecture;
 import io.fednas.model.Architectures;
 import io.fednas.model.NetworkBackend;
+import io.fednas.predictor.PredictorHistory;
 import io.fednas.privacy.PrivacyBudget;
 import io.fednas.search.SearchPolicies;
 import java.nio.file.Path;
@@ -55,6 +56,7 @@ record RunSetup(FedNasConfig cfg, Dataset data, Architecture arch, ClientPlan pl
       }
       policies = SearchPolicies.of(cfg.search(), ResourceMetric.of(cfg.search().metric(), device));
       policies.checkedBudget(arch);
+      PredictorHistory.check(cfg.search().predictor().history(), cfg.data().name(), arch);
     }
     return new RunSetup(cfg, data, arch, plan, loadedBase, fleet, policies, privacyBudget(cfg));
   }

@@ -50,7 +50,7 @@ public final class CheckpointFile {
   public static final String DAMAGED = "checkpoint.damaged.bin";
   static final String FORMAT = "fednas-checkpoint";
   /** Raised whenever what a checkpoint holds changes; the format test's field list changes with it. */
-  public static final int VERSION = 7;
+  public static final int VERSION = 8;
   /** Versions 1 and 2 were Java serialization: a stream that opens with these bytes, then the format name. */
   private static final byte[] JAVA_SERIALIZATION = {(byte) 0xAC, (byte) 0xED};
   private static final byte[] HEAD = ("{\"format\":\"" + FORMAT + "\",\"version\":" + VERSION + ",\"state\":")

@@ -134,12 +134,30 @@ public final class FedNasConfig {
         maxRounds,
         r.doubleIn("search.closeMargin", 0.0, 1.0, true),
         r.doubleIn("search.costlyDrop", 0.0, 1.0, true),
-        r.intIn("search.fineTuneEach", 0, 1_000_000));
+        r.intIn("search.fineTuneEach", 0, 1_000_000),
+        predictor(r, mode));
     simulation = simulation(r);
     faults = new FaultsConfig(r.doubleIn("faults.maxUpdateNorm", 0.0, Double.MAX_VALUE, true),
         r.intIn("faults.maxFailedRounds", 1, 1_000_000));
     privacy = privacy(r, mode, simulation.enabled(), search);
     checkpointEvery = r.intIn("checkpoint.everyRounds", 0, 1_000_000);
+  }
+
+  /** search.predictor*: refused where it would change nothing or where no search learns from it. */
+  private static PredictorConfig predictor(Reader r, Mode mode) {
+    PredictorKind kind = r.choice("search.predictor", PredictorKind.class);
+    List<String> history = r.stringList("search.predictorHistory");
+    if (kind == PredictorKind.NONE && !history.isEmpty()) {
+      throw r.bad("search.predictorHistory", history, "empty while search.predictor = none: there is no predictor "
+          + "to warm up (set search.predictor = gbt)");
+    }
+    if (kind != PredictorKind.NONE && mode != Mode.FEDNAS) {
+      throw new ConfigError("search.predictor = " + kind.key() + " with mode = " + mode.key() + ": the predictor is "
+          + "one of FedNAS's options (the baseline and the centralized reference train every candidate); use mode = "
+          + "fednas or search.predictor = none");
+    }
+    return new PredictorConfig(kind, r.intIn("search.predictorKeep", 1, 100_000),
+        r.intIn("search.predictorMinPairs", 2, 10_000_000), history);
   }
 
   /** {@code simulation.*}: a dropout of -1 (the profiles' own) or a probability. */

@@ -31,4 +31,5 @@ public record SearchConfig(
     int maxRounds,
     double closeMargin,
     double costlyDrop,
-    int fineTuneEach) implements Serializable {}
+    int fineTuneEach,
+    PredictorConfig predictor) implements Serializable {}

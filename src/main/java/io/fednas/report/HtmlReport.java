@@ -6,6 +6,7 @@ import io.fednas.charts.PngChart;
 import io.fednas.charts.Series.Style;
 import io.fednas.charts.Series;
 import io.fednas.charts.SvgChart;
+import io.fednas.search.TournamentRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,11 @@ public final class HtmlReport {
           + "The base model and the final model's test accuracy after the long-term fine-tune are marked.");
       r.chart(tradeoff("tradeoff", Map.of("search", search), summary, Map.of()));
       if (Files.exists(root.resolve("tournament.csv"))) {
-        r.tournament(CsvTable.read(root.resolve("tournament.csv")));
+        CsvTable tournament = CsvTable.read(root.resolve("tournament.csv"));
+        r.tournament(tournament);
+        if (summary.path("search").has("predictor")) {
+          r.predictor(tournament, summary.path("search").path("predictor"));
+        }
       }
       r.roundsPerIteration(search);
     }
@@ -195,14 +200,16 @@ public final class HtmlReport {
     for (Map.Entry<Integer, List<Integer>> it : rowsByIteration.entrySet()) {
       Map<String, List<double[]>> byCandidate = new TreeMap<>();
       StringBuilder table = new StringBuilder("<table><tr><th>after rounds</th><th>candidate</th><th>val acc</th>"
-          + "<th>outcome</th></tr>\n");
+          + "<th>predicted</th><th>outcome</th></tr>\n");
       for (int r : it.getValue()) {
         String name = "layer " + t.text(r, "layer") + " -> " + t.text(r, "width");
-        byCandidate.computeIfAbsent(name, k -> new ArrayList<>())
-            .add(new double[] {t.number(r, "rounds_done"), t.number(r, "validation_accuracy")});
-        table.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%.4f</td><td class=\"%s\">%s</td></tr>%n",
-            t.text(r, "rounds_done"), name, t.number(r, "validation_accuracy"),
-            t.text(r, "outcome").replace(' ', '-'), t.text(r, "outcome")));
+        if (!t.text(r, "outcome").equals(TournamentRecord.PRUNED)) { // never trained: nothing to draw
+          byCandidate.computeIfAbsent(name, k -> new ArrayList<>())
+              .add(new double[] {t.number(r, "rounds_done"), t.number(r, "validation_accuracy")});
+        }
+        table.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"%s\">%s</td>"
+            + "</tr>%n", t.text(r, "rounds_done"), name, score(t.number(r, "validation_accuracy")),
+            score(t.number(r, "predicted_score")), t.text(r, "outcome").replace(' ', '-'), t.text(r, "outcome")));
       }
       List<Series> series = new ArrayList<>();
       byCandidate.forEach((name, pts) -> series.add(new Series(name, pts.stream().mapToDouble(p -> p[0]).toArray(),
@@ -211,6 +218,53 @@ public final class HtmlReport {
           "short-term rounds done", "validation accuracy", series));
       body.append("<details><summary>iteration ").append(it.getKey()).append(": decisions</summary>")
           .append(table).append("</table></details>\n");
+    }
+  }
+
+  /** A score for a table cell; "-" for one not measured or not predicted. */
+  private static String score(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  /**
+   * search.predictor: each trained candidate's predicted score against the score it got at its
+   * iteration's first decision (the one every trained candidate reaches), as changes from the parent's
+   * score so that iterations share one scale; Spearman's rho pooled over them in the caption.
+   */
+  private void predictor(CsvTable t, JsonNode predictor) {
+    Map<Integer, Double> firstDecision = new TreeMap<>();
+    for (int r = 0; r < t.size(); r++) {
+      if (!t.text(r, "outcome").equals(TournamentRecord.PRUNED)) {
+        firstDecision.merge((int) t.number(r, "iteration"), t.number(r, "rounds_done"), Math::min);
+      }
+    }
+    List<Double> xs = new ArrayList<>();
+    List<Double> ys = new ArrayList<>();
+    List<String> labels = new ArrayList<>();
+    for (int r = 0; r < t.size(); r++) {
+      int iteration = (int) t.number(r, "iteration");
+      double predicted = t.number(r, "predicted_score");
+      if (Double.isFinite(predicted) && !t.text(r, "outcome").equals(TournamentRecord.PRUNED)
+          && t.number(r, "rounds_done") == firstDecision.get(iteration)) {
+        xs.add(predicted - t.number(r, "parent_score"));
+        ys.add(t.number(r, "validation_accuracy") - t.number(r, "parent_score"));
+        labels.add("iteration " + iteration + ": layer " + t.text(r, "layer") + " -> " + t.text(r, "width"));
+      }
+    }
+    JsonNode rho = predictor.path("rank_correlation_pooled");
+    section("Accuracy predictor", String.format(Locale.ROOT, "search.predictor = %s kept %d candidates an iteration "
+            + "from training once it had %d observed scores; it pruned %d. Each candidate it ranked and that trained: "
+            + "its predicted change of score from the model it was cut from, against the change observed at the "
+            + "iteration's first decision. Spearman's rank correlation over them: %s.",
+        predictor.path("kind").asText(), predictor.path("keep").asInt(), predictor.path("min_pairs").asInt(),
+        predictor.path("candidates_pruned").asInt(),
+        rho.isNull() || rho.isMissingNode() ? "not measured (fewer than two)" : String.format(Locale.ROOT,
+            "%.3f over %d candidates", rho.asDouble(), predictor.path("rank_correlation_pooled_pairs").asInt())));
+    if (!xs.isEmpty()) {
+      chart(new Chart("predictor", "Predicted against observed change of score", "predicted change",
+          "observed change", List.of(new Series("trained candidates", xs.stream().mapToDouble(Double::doubleValue)
+              .toArray(), ys.stream().mapToDouble(Double::doubleValue).toArray(), Style.POINTS,
+              labels.toArray(String[]::new)))));
     }
   }
 

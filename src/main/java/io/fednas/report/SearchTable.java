@@ -5,10 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fednas.cost.ResourceMetric;
 import io.fednas.model.Architecture;
 import io.fednas.model.ResourceCounter;
+import io.fednas.config.PredictorConfig;
+import io.fednas.search.CutFeatures;
 import io.fednas.search.IterationRecord;
+import io.fednas.search.RankCorrelation;
 import io.fednas.search.SearchLoop;
 import io.fednas.search.TournamentRecord;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /** search.csv (one row per iteration: the trade-off curve) and the search part of summary.json. */
@@ -25,30 +30,52 @@ public final class SearchTable {
         Table.Column.of("rounds_reason", Table.Type.STRING), Table.Column.of("cum_train_flops", Table.Type.LONG),
         Table.Column.of("cum_bytes", Table.Type.LONG), Table.Column.of("cum_client_trainings", Table.Type.LONG),
         Table.Column.of("cum_device_seconds", Table.Type.DOUBLE), Table.Column.of("cum_scoring_flops", Table.Type.LONG),
-        Table.Column.of("cum_scoring_bytes", Table.Type.LONG)));
+        Table.Column.of("cum_scoring_bytes", Table.Type.LONG), Table.Column.of("pruned", Table.Type.STRING),
+        Table.Column.real("predictor_rank_correlation", "%.4f")));
     for (IterationRecord r : curve) {
       // the dropped candidates' ids in one cell, ";"-separated: "[1;2]"
-      t.row(r.iteration(), r.target(), r.candidates(), r.dropped().toString().replace(", ", ";"), r.chosenLayer(),
+      t.row(r.iteration(), r.target(), r.candidates(), ids(r.dropped()), r.chosenLayer(),
           r.chosenWidth(), r.architecture(), r.resource(), r.params(), r.flops(), r.validationAccuracy(),
           r.shortTermRounds(), r.roundsReason(), r.cumTrainFlops(), r.cumBytes(), r.cumClientTrainings(),
-          r.cumDeviceSeconds(), r.cumScoringFlops(), r.cumScoringBytes());
+          r.cumDeviceSeconds(), r.cumScoringFlops(), r.cumScoringBytes(), ids(r.pruned()), r.predictorRankCorrelation());
     }
     return t;
   }
 
-  /** tournament.csv: every candidate's score at every decision point, and its fate there. */
+  private static String ids(List<Integer> ids) {
+    return ids.toString().replace(", ", ";");
+  }
+
+  /**
+   * tournament.csv: every candidate's score at every decision point, and its fate there; the
+   * predictor's prediction and what it knows of the candidate (what a later run's predictor learns from).
+   */
   public static Table tournament(List<TournamentRecord> records) {
     Table t = new Table("tournament", List.of(Table.Column.of("iteration", Table.Type.INT),
         Table.Column.of("rounds_done", Table.Type.INT), Table.Column.of("candidate", Table.Type.INT),
         Table.Column.of("layer", Table.Type.INT), Table.Column.of("width", Table.Type.INT),
-        Table.Column.real("validation_accuracy", "%.6f"), Table.Column.of("outcome", Table.Type.STRING)));
+        Table.Column.real("validation_accuracy", "%.6f"), Table.Column.of("outcome", Table.Type.STRING),
+        Table.Column.real("predicted_score", "%.6f"), Table.Column.of("width_before", Table.Type.INT),
+        Table.Column.of("parent_widths", Table.Type.STRING), Table.Column.of("flops_before", Table.Type.LONG),
+        Table.Column.of("flops_after", Table.Type.LONG), Table.Column.of("params_before", Table.Type.LONG),
+        Table.Column.of("params_after", Table.Type.LONG), Table.Column.real("parent_score", "%.6f"),
+        Table.Column.real("drop_last", "%.6f"), Table.Column.real("drop_total", "%.6f")));
     for (TournamentRecord r : records) {
-      t.row(r.iteration(), r.roundsDone(), r.candidate(), r.layer(), r.width(), r.validationAccuracy(), r.outcome());
+      CutFeatures f = r.features();
+      t.row(r.iteration(), r.roundsDone(), r.candidate(), r.layer(), r.width(), r.validationAccuracy(), r.outcome(),
+          r.predictedScore(), f.widthBefore(), widths(f.parentWidths()), f.flopsBefore(), f.flopsAfter(),
+          f.paramsBefore(), f.paramsAfter(), f.parentScore(), f.dropLast(), f.dropTotal());
     }
     return t;
   }
 
-  public static void addToSummary(ObjectNode summary, SearchLoop.Result r, Architecture base, ResourceMetric metric) {
+  /** A model's prunable widths in one cell, space-separated: "16 32 64". */
+  public static String widths(List<Integer> widths) {
+    return String.join(" ", widths.stream().map(String::valueOf).toList());
+  }
+
+  public static void addToSummary(ObjectNode summary, SearchLoop.Result r, Architecture base, ResourceMetric metric,
+      PredictorConfig predictor) {
     ObjectNode s = summary.putObject("search");
     s.put("metric", metric.unit());
     s.put("base_resource", metric.of(base));
@@ -75,6 +102,9 @@ public final class SearchTable {
     // scoring candidates on validation hold-outs: forward passes, and models sent only to be scored
     phase.put("scoring_flops", last.cumScoringFlops() - first.cumScoringFlops());
     phase.put("scoring_bytes_down", last.cumScoringBytes() - first.cumScoringBytes());
+    if (predictor.on()) {
+      addPredictor(s, r, predictor);
+    }
     ArrayNode curve = summary.putArray("tradeoff_curve");
     for (IterationRecord i : r.curve()) {
       ObjectNode p = curve.addObject();
@@ -88,5 +118,44 @@ public final class SearchTable {
       p.put("cum_bytes", i.cumBytes());
       p.put("cum_client_trainings", i.cumClientTrainings());
     }
+  }
+
+  /**
+   * search.predictor: what it pruned, and how well it ranked the candidates that trained anyway,
+   * per iteration and pooled over the run (predicted against observed change from the parent's score,
+   * so that iterations compare).
+   */
+  private static void addPredictor(ObjectNode search, SearchLoop.Result r, PredictorConfig cfg) {
+    ObjectNode p = search.putObject("predictor");
+    p.put("kind", cfg.kind().key());
+    p.put("keep", cfg.keep());
+    p.put("min_pairs", cfg.minPairs());
+    cfg.history().forEach(p.putArray("history")::add);
+    p.put("candidates_pruned", r.curve().stream().mapToInt(i -> i.pruned().size()).sum());
+    ArrayNode perIteration = p.putArray("rank_correlation_per_iteration");
+    List<Double> predicted = new ArrayList<>();
+    List<Double> observed = new ArrayList<>();
+    for (IterationRecord i : r.curve().subList(1, r.curve().size())) {
+      ObjectNode row = perIteration.addObject();
+      row.put("iteration", i.iteration());
+      row.put("spearman", Double.isNaN(i.predictorRankCorrelation()) ? null : i.predictorRankCorrelation());
+      Map<Integer, Double> first = TournamentRecord.firstScores(r.tournament(), i.iteration());
+      Map<Integer, TournamentRecord> withPrediction = new java.util.TreeMap<>();
+      r.tournament().stream().filter(t -> t.iteration() == i.iteration() && t.observed()
+          && !Double.isNaN(t.predictedScore())).forEach(t -> withPrediction.putIfAbsent(t.candidate(), t));
+      int ranked = 0;
+      for (TournamentRecord t : withPrediction.values()) {
+        if (first.containsKey(t.candidate())) {
+          predicted.add(t.predictedScore() - t.features().parentScore());
+          observed.add(first.get(t.candidate()) - t.features().parentScore());
+          ranked++;
+        }
+      }
+      row.put("trained_with_prediction", ranked);
+    }
+    double rho = RankCorrelation.spearman(predicted.stream().mapToDouble(Double::doubleValue).toArray(),
+        observed.stream().mapToDouble(Double::doubleValue).toArray());
+    p.put("rank_correlation_pooled", Double.isNaN(rho) ? null : rho);
+    p.put("rank_correlation_pooled_pairs", predicted.size());
   }
 }

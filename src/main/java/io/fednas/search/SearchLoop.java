@@ -40,19 +40,21 @@ public final class SearchLoop {
   private final SearchProgress log;
   private final String runName;
   private final PrivacyBudget privacy;
+  private final CandidatePredictor predictor;
 
   public SearchLoop(String runName, RoundExecutor rounds, FederatedConfig fed, EvalConfig eval, SearchPolicies policies,
       long seed, CostLedger ledger, SearchProgress log) {
-    this(runName, rounds, fed, eval, policies, seed, ledger, log, null);
+    this(runName, rounds, fed, eval, policies, seed, ledger, log, null, null);
   }
 
   /**
    * {@code privacy}: a private run's epsilon per round and its target (null: not private); the search
-   * stops before a round that would pass the target.
+   * stops before a round that would pass the target. {@code predictor}: search.predictor's rule (null: off).
    */
   public SearchLoop(String runName, RoundExecutor rounds, FederatedConfig fed, EvalConfig eval, SearchPolicies policies,
-      long seed, CostLedger ledger, SearchProgress log, PrivacyBudget privacy) {
+      long seed, CostLedger ledger, SearchProgress log, PrivacyBudget privacy, CandidatePredictor predictor) {
     this.privacy = privacy;
+    this.predictor = predictor;
     this.rounds = rounds;
     this.fed = fed;
     this.eval = eval;
@@ -113,7 +115,8 @@ public final class SearchLoop {
           List.copyOf(tournament), List.copyOf(curve), List.copyOf(points), iteration, current, currentAccuracy, schedule,
           roundsSoFar, it == null ? null : new SearchSnapshot.IterationSnapshot(List.copyOf(it.candidates), it.target,
               it.shortTermRounds, it.startRound, new TreeMap<>(it.live), new TreeMap<>(it.scores),
-              new TreeMap<>(it.latest), List.copyOf(it.dropped), it.done, it.step, it.over), finished, privacySpent);
+              new TreeMap<>(it.latest), List.copyOf(it.dropped), it.done, it.step, it.over,
+              new TreeMap<>(it.predictions), List.copyOf(it.pruned)), finished, privacySpent);
     }
 
     /** The search continued from a snapshot. */
@@ -139,6 +142,8 @@ public final class SearchLoop {
       SearchSnapshot.IterationSnapshot i = s.inProgress();
       if (i != null) {
         Iteration it = new Iteration(i.candidates(), i.target(), i.shortTermRounds(), i.startRound());
+        it.predictions.putAll(i.predictions());
+        it.pruned.addAll(i.pruned());
         it.live.clear();
         it.live.putAll(i.live());
         it.scores.putAll(i.scores());
@@ -153,7 +158,7 @@ public final class SearchLoop {
     }
   }
 
-  /** An iteration's short-term fine-tuning in progress: its candidates, the live ones, scores, position. */
+  /** An iteration's short-term fine-tuning in progress: its trained candidates, the live ones, scores, position. */
   private static final class Iteration {
     private final List<Candidate> candidates;
     private final double target;
@@ -163,6 +168,8 @@ public final class SearchLoop {
     private final Map<Integer, Double> scores = new HashMap<>(); // every candidate's last score, dropped ones too
     private final Map<Integer, Double> latest = new TreeMap<>(); // scores from the training clients, latest round
     private final List<Integer> dropped = new ArrayList<>();
+    private final Map<Integer, Double> predictions = new TreeMap<>(); // by the accuracy predictor, when it ranked
+    private final List<Integer> pruned = new ArrayList<>(); // generated, never trained: the predictor's choice
     private int done; // short-term rounds of finished rungs
     private int step; // rounds done in the current rung
     private boolean over;
@@ -186,7 +193,8 @@ public final class SearchLoop {
     s.current = base;
     s.currentAccuracy = baseValidation;
     s.schedule = policies.schedule().first();
-    s.curve.add(record(s, 0, s.r0, 0, List.of(), -1, -1, base.arch(), baseValidation, 0, "base model"));
+    s.curve.add(record(s, 0, s.r0, 0, List.of(), List.of(), -1, -1, base.arch(), baseValidation, 0, "base model",
+        Double.NaN));
     s.points.add(new CurvePoint(firstRound - 1, base));
     return s;
   }
@@ -243,10 +251,77 @@ public final class SearchLoop {
     }
     log.line(String.format(java.util.Locale.ROOT, "iteration %d: target %.4g %s, %d candidates, %d short-term rounds (%s)",
         i, target, metric.unit(), candidates.size(), s.schedule.rounds(), s.schedule.reason()));
-    s.inProgress = new Iteration(candidates, target, s.schedule.rounds(), s.round);
-    s.candidatesTrained += candidates.size();
+    s.inProgress = predicted(s, candidates, target);
+    s.candidatesTrained += s.inProgress.candidates.size();
     return true;
   }
+
+  /**
+   * The iteration's candidates as search.predictor leaves them: ranked by predicted score once it has
+   * enough observed scores, only the best predictorKeep to be trained, the others recorded as pruned.
+   */
+  private Iteration predicted(State s, List<Candidate> candidates, double target) {
+    if (predictor == null) {
+      return new Iteration(candidates, target, s.schedule.rounds(), s.round);
+    }
+    List<CutFeatures> features = candidates.stream().map(c -> features(s, c)).toList();
+    CandidatePredictor.Decision d = predictor.decide(s.tournament, features, s.schedule.rounds());
+    if (!d.ranked()) {
+      log.line(String.format(java.util.Locale.ROOT, "  predictor: %d observed scores, fewer than "
+          + "search.predictorMinPairs = %d: every candidate trains", d.pairs(), predictor.minPairs()));
+      return new Iteration(candidates, target, s.schedule.rounds(), s.round);
+    }
+    List<Candidate> kept = d.kept().stream().sorted().map(candidates::get).toList();
+    Iteration it = new Iteration(kept, target, s.schedule.rounds(), s.round);
+    for (int k = 0; k < candidates.size(); k++) {
+      Candidate c = candidates.get(k);
+      it.predictions.put(c.id(), d.predictions()[k]);
+      if (!d.kept().contains(k)) {
+        it.pruned.add(c.id());
+        s.tournament.add(new TournamentRecord(s.iteration, 0, c.id(), c.layer(), c.width(), Double.NaN,
+            TournamentRecord.PRUNED, d.predictions()[k], features.get(k)));
+      }
+    }
+    log.line(String.format(java.util.Locale.ROOT, "  predictor (%d observed scores): trains candidates %s "
+        + "(predicted %.4f to %.4f), prunes %s", d.pairs(), kept.stream().map(Candidate::id).toList(),
+        d.predictions()[d.kept().get(d.kept().size() - 1)], d.predictions()[d.kept().get(0)], it.pruned));
+    return it;
+  }
+
+  /** What the predictor knows of a candidate of the iteration in progress (before its choice changes the state). */
+  private static CutFeatures features(State s, Candidate c) {
+    int n = s.curve.size();
+    double dropLast = n < 2 ? 0 : s.curve.get(n - 2).validationAccuracy() - s.curve.get(n - 1).validationAccuracy();
+    return CutFeatures.of(s.iteration, s.current.arch(), c.layer(), c.width(), s.currentAccuracy, dropLast,
+        s.curve.get(0).validationAccuracy() - s.currentAccuracy);
+  }
+
+  /** The tournament's record of a trained candidate at a decision point, with its prediction when there was one. */
+  private static TournamentRecord decision(State s, Iteration it, Candidate c, double score, String outcome) {
+    return new TournamentRecord(s.iteration, it.done, c.id(), c.layer(), c.width(), score, outcome,
+        it.predictions.getOrDefault(c.id(), Double.NaN), features(s, c));
+  }
+
+  /**
+   * How well the predictions ordered the trained candidates: Spearman's rho against their scores at
+   * the iteration's first decision, the one point every trained candidate reaches. NaN for fewer
+   * than three ranked candidates.
+   */
+  private static double rankCorrelation(State s, Iteration it) {
+    if (it.predictions.isEmpty() || it.candidates.size() < 3) {
+      return Double.NaN;
+    }
+    Map<Integer, Double> first = TournamentRecord.firstScores(s.tournament, s.iteration);
+    double[] predicted = new double[it.candidates.size()];
+    double[] observed = new double[predicted.length];
+    for (int k = 0; k < predicted.length; k++) {
+      int id = it.candidates.get(k).id();
+      predicted[k] = it.predictions.get(id);
+      observed[k] = first.get(id);
+    }
+    return RankCorrelation.spearman(predicted, observed);
+  }
+
 
   /**
    * Whether the next round may run without passing privacy.targetEpsilon. When it may not, the
@@ -276,7 +351,7 @@ public final class SearchLoop {
     Candidate chosen = choose(it.candidates, finalScores, s.current, s.currentAccuracy);
     for (Candidate c : it.candidates) {
       if (finalScores.containsKey(c.id())) {
-        s.tournament.add(new TournamentRecord(i, it.done, c.id(), c.layer(), c.width(), finalScores.get(c.id()),
+        s.tournament.add(decision(s, it, c, finalScores.get(c.id()),
             c == chosen ? TournamentRecord.CHOSEN : TournamentRecord.NOT_CHOSEN));
       }
     }
@@ -284,8 +359,8 @@ public final class SearchLoop {
     double chosenAccuracy = finalScores.get(chosen.id());
     log.line(String.format(java.util.Locale.ROOT, "iteration %d: chose layer %d -> width %d (%s), val acc %.4f, %s %.4g",
         i, chosen.layer(), chosen.width(), chosen.arch().describe(), chosenAccuracy, metric.unit(), chosen.resource()));
-    s.curve.add(record(s, i, it.target, it.candidates.size(), it.dropped, chosen.layer(), chosen.width(), chosen.arch(),
-        chosenAccuracy, it.shortTermRounds, s.schedule.reason()));
+    s.curve.add(record(s, i, it.target, it.candidates.size() + it.pruned.size(), it.dropped, it.pruned, chosen.layer(),
+        chosen.width(), chosen.arch(), chosenAccuracy, it.shortTermRounds, s.schedule.reason(), rankCorrelation(s, it)));
     s.points.add(new CurvePoint(s.round, chosenModel));
     double[] top = topTwo(it.scores);
     s.schedule = policies.schedule().next(s.schedule, new RoundSchedule.Observation(top[0], top[1], s.currentAccuracy - chosenAccuracy));
@@ -368,8 +443,7 @@ public final class SearchLoop {
     }
     List<Integer> out = policies.tournament().drop(liveScores);
     for (int id : liveScores.keySet()) {
-      Candidate c = byId.get(id);
-      s.tournament.add(new TournamentRecord(s.iteration, it.done, id, c.layer(), c.width(), it.scores.get(id),
+      s.tournament.add(decision(s, it, byId.get(id), it.scores.get(id),
           out.contains(id) ? TournamentRecord.DROPPED : TournamentRecord.KEPT));
     }
     for (int id : out) {
@@ -448,12 +522,14 @@ public final class SearchLoop {
     return ClientSampler.validators(seed, 0, fed.clients(), eval.validationClients());
   }
 
-  private IterationRecord record(State s, int i, double target, int candidates, List<Integer> dropped, int layer, int width,
-      Architecture arch, double accuracy, int rounds, String reason) {
+  private IterationRecord record(State s, int i, double target, int candidates, List<Integer> dropped,
+      List<Integer> pruned, int layer, int width, Architecture arch, double accuracy, int rounds, String reason,
+      double rankCorrelation) {
     CostLedger.Totals t = ledger.totals();
-    return new IterationRecord(i, target, candidates, List.copyOf(dropped), layer, width, arch.describe(),
+    return new IterationRecord(i, target, candidates, List.copyOf(dropped), List.copyOf(pruned), layer, width,
+        arch.describe(),
         metric.of(arch), ResourceCounter.params(arch), ResourceCounter.forwardFlops(arch), accuracy, rounds, reason,
         t.trainFlops(), t.bytesDown() + t.bytesUp(), t.clientTrainings(), s.deviceSeconds, t.scoringFlops(),
-        t.scoringBytesDown());
+        t.scoringBytesDown(), rankCorrelation);
   }
 }

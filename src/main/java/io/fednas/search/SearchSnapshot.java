@@ -29,9 +29,11 @@ public record SearchSnapshot(int firstRound, int round, double r0, double budget
    * @param done short-term rounds of finished rungs
    * @param step rounds done in the current rung
    * @param over whether the tournament ended it early
+   * @param predictions the accuracy predictor's prediction for each candidate it ranked (empty when cold or off)
+   * @param pruned the candidates the predictor kept from training
    */
   public record IterationSnapshot(List<Candidate> candidates, double target, int shortTermRounds, int startRound,
       Map<Integer, ModelState> live, Map<Integer, Double> scores, Map<Integer, Double> latestScores,
-      List<Integer> dropped, int done, int step,
-      boolean over) {}
+      List<Integer> dropped, int done, int step, boolean over, Map<Integer, Double> predictions,
+      List<Integer> pruned) {}
 }

@@ -55,12 +55,14 @@ class CheckpointFileTest {
     ModelState base = model(ARCH, 1);
     Candidate c0 = new Candidate(0, 0, 3, narrow, model(narrow, 2).weights(), 1234.5);
     Candidate c1 = new Candidate(1, 2, 4, ARCH.withWidth(2, 4), model(ARCH.withWidth(2, 4), 3).weights(), 1300);
-    IterationRecord base0 = new IterationRecord(0, 2000, 0, List.of(), -1, -1, ARCH.describe(), 2000, 99, 2000, 0.5,
-        0, "base model", 10, 20, 30, 0.25, 40, 50);
-    TournamentRecord t = new TournamentRecord(1, 2, 1, 2, 4, 0.75, TournamentRecord.DROPPED);
+    IterationRecord base0 = new IterationRecord(0, 2000, 0, List.of(), List.of(3), -1, -1, ARCH.describe(), 2000, 99,
+        2000, 0.5, 0, "base model", 10, 20, 30, 0.25, 40, 50, 0.4);
+    TournamentRecord t = new TournamentRecord(1, 2, 1, 2, 4, 0.75, TournamentRecord.DROPPED, 0.7,
+        io.fednas.search.CutFeatures.of(1, ARCH, 2, 4, 0.5, 0.01, 0.02));
     SearchSnapshot.IterationSnapshot it = new SearchSnapshot.IterationSnapshot(List.of(c0, c1), 1500.25, 4, 16,
         new TreeMap<>(Map.of(0, model(narrow, 5))), new TreeMap<>(Map.of(0, 0.8, 1, 0.75)),
-        new TreeMap<>(Map.of(0, 0.81)), List.of(1), 2, 1, false);
+        new TreeMap<>(Map.of(0, 0.81)), List.of(1), 2, 1, false, new TreeMap<>(Map.of(0, 0.79, 1, 0.7, 3, 0.6)),
+        List.of(3));
     SearchSnapshot search = new SearchSnapshot(17, 19, 2000, 1000, 3.5, 2, 1, List.of(t), List.of(base0),
         List.of(new io.fednas.search.CurvePoint(16, base)), 1, base,
         0.5, new RoundSchedule.Decision(4, "start at minRounds"), 0, it, false, false);
@@ -137,7 +139,7 @@ class CheckpointFileTest {
       out.writeObject(List.of(1, 2));
     }
     FedNasException e = assertThrows(FedNasException.class, () -> CheckpointFile.read(dir));
-    assertTrue(e.getMessage().contains("format version 1 or 2") && e.getMessage().contains("version 7 only"),
+    assertTrue(e.getMessage().contains("format version 1 or 2") && e.getMessage().contains("version 8 only"),
         e.getMessage());
     assertTrue(e.getMessage().contains(dir.resolve(CheckpointFile.NAME).toString()), e.getMessage());
   }
@@ -145,14 +147,14 @@ class CheckpointFileTest {
   @Test
   void aNewerOlderOrForeignFileIsRefusedNamingWhatItIs(@TempDir Path dir) throws Exception {
     Path file = dir.resolve(CheckpointFile.NAME);
-    Files.writeString(file, "{\"format\": \"fednas-checkpoint\", \"version\": 8, \"state\": {}}");
+    Files.writeString(file, "{\"format\": \"fednas-checkpoint\", \"version\": 9, \"state\": {}}");
     assertTrue(assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage()
-        .contains("format version 8, written by a newer FedNAS-Spark; this one reads version 7"));
+        .contains("format version 9, written by a newer FedNAS-Spark; this one reads version 8"));
     // version 3: the same JSON, without the checksum
     Files.writeString(file, "{\"format\":\"fednas-checkpoint\",\"version\":3,\"state\":"
         + CheckpointFile.JSON.writeValueAsString(everyPart()) + "}");
     String older = assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage();
-    assertTrue(older.contains(file + " is a checkpoint of format version 3; this FedNAS-Spark reads version 7 only"),
+    assertTrue(older.contains(file + " is a checkpoint of format version 3; this FedNAS-Spark reads version 8 only"),
         older);
     Files.writeString(file, "{\"something\": \"else\"}");
     assertTrue(assertThrows(FedNasException.class, () -> CheckpointFile.read(dir)).getMessage()

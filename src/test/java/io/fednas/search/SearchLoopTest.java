@@ -36,12 +36,12 @@ import org.junit.jupiter.api.Test;
  * drops, choice, round schedule, who trains when) are checked exactly.
  */
 class SearchLoopTest {
-  private static final Architecture BASE = new Architecture("t", 1, 8, 8, 3, List.of(
+  static final Architecture BASE = new Architecture("t", 1, 8, 8, 3, List.of(
       new Conv(16, 3, 1, true), new Conv(16, 3, 1, true), new MaxPool(2, 2), new Dense(32)));
   private static final int CLIENTS = 12;
 
   /** Scores a model by which layers it has narrowed: cutting the dense layer costs least, the first conv most. */
-  private static double byCutLayer(ModelState m) {
+  static double byCutLayer(ModelState m) {
     double score = 0.9;
     score -= m.arch().width(0) < BASE.width(0) ? 0.05 : 0;
     score -= m.arch().width(1) < BASE.width(1) ? 0.03 : 0;
@@ -53,7 +53,7 @@ class SearchLoopTest {
    * Runs no training: each round returns the models as they came, and counts who trained what. When
    * the plan scores, each model's score comes back with the round, as the clients would give it.
    */
-  private static class ScriptedRounds implements RoundExecutor {
+  static class ScriptedRounds implements RoundExecutor {
     final List<Integer> modelsPerRound = new ArrayList<>();
     final List<Integer> validations = new ArrayList<>();
     final ToDoubleFunction<ModelState> score;
@@ -96,7 +96,7 @@ class SearchLoopTest {
     public void phase(String runName, String phase) {}
   }
 
-  private static final class Lines implements SearchProgress {
+  static final class Lines implements SearchProgress {
     final List<String> lines = new ArrayList<>();
 
     @Override
@@ -115,16 +115,22 @@ class SearchLoopTest {
     return search(parallel, tournament, dynamic, budgetRatio, Scoring.VALIDATION);
   }
 
-  private static SearchConfig search(boolean parallel, boolean tournament, boolean dynamic, double budgetRatio,
+  static SearchConfig search(boolean parallel, boolean tournament, boolean dynamic, double budgetRatio,
       Scoring scoring) {
     return new SearchConfig(Metric.FLOPS, "phone-high", "conf/devices", budgetRatio, 0, 0.02, 0.96, 40, 2, List.of(),
-        Selection.ACCURACY, scoring, "", 1, 1, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5, 0);
+        Selection.ACCURACY, scoring, "", 1, 1, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5, 0,
+        io.fednas.config.PredictorConfig.off());
   }
 
   private static SearchLoop.Result run(SearchConfig s, ScriptedRounds rounds) {
+    return run(s, rounds, null, new Lines());
+  }
+
+  /** The search on scripted rounds, with search.predictor's rule when {@code predictor} is not null. */
+  static SearchLoop.Result run(SearchConfig s, ScriptedRounds rounds, CandidatePredictor predictor, Lines log) {
     SearchPolicies policies = SearchPolicies.of(s, new ResourceMetric.Flops());
     SearchLoop loop = new SearchLoop("test", rounds, new FederatedConfig(CLIENTS, 8, 1, 1, 10, 0.1, 0, 0),
-        new EvalConfig(1, 0, 64, 1), policies, 7, new CostLedger(CLIENTS), new Lines());
+        new EvalConfig(1, 0, 64, 1), policies, 7, new CostLedger(CLIENTS), log, null, predictor);
     SearchLoop.State start = loop.start(new ModelState(BASE, weights(BASE)), byCutLayer(new ModelState(BASE, null)), 1);
     return loop.run(start, st -> {});
   }
