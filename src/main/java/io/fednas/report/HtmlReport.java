@@ -45,7 +45,7 @@ public final class HtmlReport {
         CsvTable tournament = CsvTable.read(root.resolve("tournament.csv"));
         r.tournament(tournament);
         if (summary.path("search").has("predictor")) {
-          r.predictor(tournament, summary.path("search").path("predictor"));
+          r.predictor(tournament, search, summary.path("search").path("predictor"));
         }
       }
       r.roundsPerIteration(search);
@@ -231,7 +231,7 @@ public final class HtmlReport {
    * iteration's first decision (the one every trained candidate reaches), as changes from the parent's
    * score so that iterations share one scale; Spearman's rho pooled over them in the caption.
    */
-  private void predictor(CsvTable t, JsonNode predictor) {
+  private void predictor(CsvTable t, CsvTable search, JsonNode predictor) {
     Map<Integer, Double> firstDecision = new TreeMap<>();
     for (int r = 0; r < t.size(); r++) {
       if (!t.text(r, "outcome").equals(TournamentRecord.PRUNED)) {
@@ -252,8 +252,8 @@ public final class HtmlReport {
       }
     }
     JsonNode rho = predictor.path("rank_correlation_pooled");
-    section("Accuracy predictor", String.format(Locale.ROOT, "search.predictor = %s kept %d candidates an iteration "
-            + "from training once it had %d observed scores; it pruned %d. Each candidate it ranked and that trained: "
+    section("Accuracy predictor", String.format(Locale.ROOT, "search.predictor = %s let %d candidates an iteration train "
+            + "once it had %d observed scores and pruned %d. Each candidate it ranked and that trained: "
             + "its predicted change of score from the model it was cut from, against the change observed at the "
             + "iteration's first decision. Spearman's rank correlation over them: %s.",
         predictor.path("kind").asText(), predictor.path("keep").asInt(), predictor.path("min_pairs").asInt(),
@@ -265,6 +265,11 @@ public final class HtmlReport {
           "observed change", List.of(new Series("trained candidates", xs.stream().mapToDouble(Double::doubleValue)
               .toArray(), ys.stream().mapToDouble(Double::doubleValue).toArray(), Style.POINTS,
               labels.toArray(String[]::new)))));
+    }
+    double[] perIteration = search.numbers("predictor_rank_correlation");
+    if (java.util.Arrays.stream(perIteration).anyMatch(Double::isFinite)) {
+      chart(new Chart("predictor-rank-correlation", "Spearman's rank correlation per iteration", "iteration",
+          "rho", List.of(new Series("rho", search.numbers("iteration"), perIteration, Style.BARS))));
     }
   }
 

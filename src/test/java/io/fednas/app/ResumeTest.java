@@ -68,6 +68,28 @@ class ResumeTest {
   }
 
   @Test
+  void aSearchWithThePredictorKilledBeforeAndInsideARankedIterationAndResumedEqualsTheUninterruptedOne()
+      throws Exception {
+    // iteration 1 (round 3) is cold; iteration 2 (round 4) is ranked: a kill after round 3 makes the
+    // resumed run fit the predictor again, one after round 4 continues from the predictions it saved
+    List<String> search = new ArrayList<>(SEARCH);
+    search.addAll(List.of("search.predictor=gbt", "search.predictorKeep=1", "search.predictorMinPairs=3"));
+    JobRuns.Outcome whole = JobRuns.run(tmp.resolve("whole"), search);
+    assertEquals(0, whole.exitCode(), whole.err());
+    assertTrue(whole.summary().path("search").path("predictor").path("candidates_pruned").asInt() > 0, whole.out());
+    for (int killAfter : List.of(3, 4)) {
+      Path dir = tmp.resolve("killed-" + killAfter);
+      String killedAt = runAndKill(dir, killAfter, search);
+      List<String> args = new ArrayList<>(search);
+      args.add("--resume");
+      args.add(dir.toString());
+      JobRuns.Outcome resumed = JobRuns.run(dir, args);
+      assertEquals(0, resumed.exitCode(), killedAt + "\n" + resumed.out() + resumed.err());
+      assertSameResults(whole, resumed, killedAt);
+    }
+  }
+
+  @Test
   void resumeRefusesWhatItCannotContinueBeforeAnyTraining() throws Exception {
     Path missing = tmp.resolve("nowhere");
     JobRuns.Outcome noDir = JobRuns.run(missing, List.of("--resume", missing.toString()));
