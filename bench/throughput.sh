@@ -8,6 +8,7 @@
 # Runs R FedAvg rounds of M IID MNIST clients (600 samples each, E=1) and reports, over rounds W+1..R
 # (rounds 1..W warm up: round 1 builds the networks, and the JVM's JIT compiles the per-minibatch
 # code over the first rounds; W=1 by default, docs/benchmarks/2026-11-28-sessions-1-9.md measures how long warm-up lasts):
+#   train_seconds        wall time of those rounds' training stages: how long the figure was measured
 #   samples_per_s        samples trained / wall time of the training stages (all cores together)
 #   gflop_per_s          the training FLOP rate that implies (3 x forward FLOPs per sample)
 #   per_task_samples_per_s  samples trained / summed client training time (one core)
@@ -62,7 +63,7 @@ awk -F, -v flops="$flops" -v model="$model" -v batch="$batch" -v m="$per_round" 
   }
   END {
     sps = s / stage
-    printf "{\"model\":\"%s\",\"batch\":%d,\"clients_per_round\":%d,\"warmup_rounds\":%d,\"samples_per_s\":%.1f,\"gflop_per_s\":%.2f,\"per_task_samples_per_s\":%.1f,\"non_training_share\":%.4f,\"overhead_share\":%.4f,\"core_idle_share\":%.4f,\"mean_round_s\":%.3f}\n",
-      model, batch, m, warmup, sps, sps * 3 * flops / 1e9, s / clientAll, 1 - stage / all, 1 - slowest / round,
+    printf "{\"model\":\"%s\",\"batch\":%d,\"clients_per_round\":%d,\"warmup_rounds\":%d,\"train_seconds\":%.2f,\"samples_per_s\":%.1f,\"gflop_per_s\":%.2f,\"per_task_samples_per_s\":%.1f,\"non_training_share\":%.4f,\"overhead_share\":%.4f,\"core_idle_share\":%.4f,\"mean_round_s\":%.3f}\n",
+      model, batch, m, warmup, stage, sps, sps * 3 * flops / 1e9, s / clientAll, 1 - stage / all, 1 - slowest / round,
       1 - client / slots / round, round / n
   }' "$out/run/rounds.csv"

@@ -2,14 +2,15 @@
 """The PyTorch peer of bench/throughput.sh: the same network, batch and optimizer on the same cores.
 
     python3 bench/torch_throughput.py --model lenet --batch 64 [--threads 2] [--samples 1200] [--epochs 5]
-                                      [--warmup-epochs 1] [--width 0.5]
+                                      [--warmup-epochs 1] [--min-seconds 15] [--width 0.5]
 
 --width scales mobilenet-28's widths (the engine's model.widthMultiplier).
 
 Trains on real MNIST (datasets/mnist, IDX) with plain SGD (lr 0.05), one process using --threads
 intra-op threads (the engine runs one task per core), and prints samples/s over epochs W+1..N
-(epochs 1..W warm up; bench/throughput.sh drops as many rounds). The last line is one JSON object
-with samples_per_s. Needs Debian's python3-torch.
+(epochs 1..W warm up; bench/throughput.sh drops as many rounds), going on past N until the measured
+epochs took --min-seconds. The last line is one JSON object with samples_per_s, train_seconds and the
+CPU capability PyTorch's kernels use. Needs Debian's python3-torch.
 """
 import argparse
 import gzip
@@ -77,6 +78,14 @@ def network(name, width=1.0):
     sys.exit("torch_throughput.py: unknown model " + name)
 
 
+def cpu_capability():
+    # PyTorch 1.13 says which SIMD its kernels dispatch to only in its build summary
+    for line in torch.__config__.show().splitlines():
+        if "CPU capability usage" in line:
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--model", default="lenet")
@@ -86,6 +95,7 @@ def main():
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--warmup-epochs", type=int, default=1)
     p.add_argument("--width", type=float, default=1.0)
+    p.add_argument("--min-seconds", type=float, default=0.0)
     a = p.parse_args()
     if not 1 <= a.warmup_epochs < a.epochs:
         sys.exit("torch_throughput.py: --warmup-epochs must be at least 1 and below --epochs (%d), not %d"
@@ -97,7 +107,8 @@ def main():
     opt = torch.optim.SGD(net.parameters(), lr=0.05)
     loss_fn = nn.CrossEntropyLoss()
     times = []
-    for epoch in range(a.epochs):
+    epoch = 0
+    while epoch < a.epochs or sum(times[a.warmup_epochs:]) < a.min_seconds:
         order = torch.randperm(len(x))
         t0 = time.perf_counter()
         for i in range(0, len(x), a.batch):
@@ -107,10 +118,13 @@ def main():
             loss.backward()
             opt.step()
         times.append(time.perf_counter() - t0)
-        print("epoch %d: %.0f samples/s" % (epoch + 1, len(x) / times[-1]), file=sys.stderr)
-    rate = len(x) * (a.epochs - a.warmup_epochs) / sum(times[a.warmup_epochs:])
+        epoch += 1
+        print("epoch %d: %.0f samples/s" % (epoch, len(x) / times[-1]), file=sys.stderr)
+    measured = sum(times[a.warmup_epochs:])
+    rate = len(x) * (len(times) - a.warmup_epochs) / measured
     print(json.dumps({"framework": "pytorch " + torch.__version__, "model": a.model, "batch": a.batch,
-                      "threads": a.threads, "warmup_epochs": a.warmup_epochs, "samples_per_s": round(rate, 1),
+                      "threads": a.threads, "warmup_epochs": a.warmup_epochs, "train_seconds": round(measured, 2),
+                      "samples_per_s": round(rate, 1), "cpu_capability": cpu_capability(),
                       "blas": torch.__config__.show().count("OpenBLAS") > 0 and "openblas" or "other"}))
 
 

@@ -1,58 +1,80 @@
 #!/usr/bin/env bash
 # Client-training throughput of the engine against PyTorch on the same network, batch, optimizer
-# (plain SGD) and cores, measured side by side in one run, with the machine's fp32 GEMM ceiling.
+# (plain SGD) and cores, measured side by side and interleaved, with the host's CPU flags.
 #
-#   bench/vs_pytorch.sh [--models "lenet mcmahan-cnn mobilenet-28"] [--batches "32 64"] [--rounds 15]
-#                       [--clients-per-round 2] [--warmup-rounds 1] [--width 0.5]
+#   bench/vs_pytorch.sh [--models "lenet mcmahan-cnn mobilenet-28"] [--batches "10 32 64"] [--pairs 2]
+#                       [--seconds 15] [--clients-per-round 10] [--warmup-rounds 2] [--width 0.5]
 #
 # --width is mobilenet-28's width multiplier (model.widthMultiplier), for both frameworks.
 #
-# For each model and batch: bench/throughput.sh (the engine: local[2], one task per core, one
-# native thread per task) then bench/torch_throughput.py (one process, as many threads as cores),
-# then the ratio engine / PyTorch. Needs Debian's python3-torch (apt-get install python3-torch
-# libopenblas0-pthread). The last line is one JSON object with every figure.
-#
-# 15 rounds by default, measured from round 2 (--warmup-rounds 1). The JVM keeps compiling the
-# per-minibatch code for longer than that: at 2 clients per round, rounds 16-29 train 8-22% faster
-# than rounds 2-15 (docs/benchmarks/2026-11-28-sessions-1-9.md), while PyTorch runs as fast from its second epoch on. A long
-# job's steady state: --rounds 30 --warmup-rounds 15. PyTorch runs as many epochs and drops as many.
+# For each model and batch, --pairs times: bench/throughput.sh (the engine: local[N], one task per
+# core, one native thread per task) then bench/torch_throughput.py (one process, as many threads as
+# cores), each measured over at least --seconds of training after its warm-up (engine rounds /
+# PyTorch epochs of clients-per-round x 600 samples); A B A B, so drift in the machine's speed falls
+# on both. A first engine run sizes the engine's rounds to the time asked for. Prints each pair's
+# ratio engine / PyTorch, their median and spread, the CPU flags, the engine's ISA and BLAS core
+# (BackendCheck) and PyTorch's CPU capability. Needs Debian's python3-torch (apt-get install
+# python3-torch libopenblas0-pthread). The last line is one JSON object with every figure.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-models="lenet mcmahan-cnn mobilenet-28"; batches="32 64"; rounds=15; per_round=2; warmup=1; width=0.5
+models="lenet mcmahan-cnn mobilenet-28"; batches="10 32 64"; pairs=2; seconds=15; per_round=10; warmup=2; width=0.5
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models="$2"; shift 2 ;;
     --batches) batches="$2"; shift 2 ;;
-    --rounds) rounds="$2"; shift 2 ;;
+    --pairs) pairs="$2"; shift 2 ;;
+    --seconds) seconds="$2"; shift 2 ;;
     --clients-per-round) per_round="$2"; shift 2 ;;
     --warmup-rounds) warmup="$2"; shift 2 ;;
     --width) width="$2"; shift 2 ;;
     *) echo "bench/vs_pytorch.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+[[ "$pairs" =~ ^[1-9][0-9]*$ ]] || { echo "bench/vs_pytorch.sh: --pairs must be a whole number of at least 1, not '$pairs'" >&2; exit 2; }
 py=/usr/bin/python3 # Debian's python3-torch lives in the system interpreter
 "$py" -c "import torch" 2>/dev/null || { echo "bench/vs_pytorch.sh: PyTorch missing: apt-get install python3-torch libopenblas0-pthread" >&2; exit 2; }
 source "$root/submit-scripts/lib/classpath.sh"
 (cd "$root" && ensure_built)
 cores=$(nproc)
-gemm=$(cd "$root" && java @.mvn/jvm.config -cp "$(fednas_classpath)" io.fednas.dl4j.BackendCheck --size 1024 2>/dev/null \
-  | sed -n 's/.*GFLOP\/s.*/&/p' | sed 's/.*: \([0-9.]*\) GFLOP\/s/\1/')
-echo "fp32 GEMM 1024^2 (ND4J, all cores): $gemm GFLOP/s" >&2
+cpu=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
+flags=$(sed -n 's/^flags\s*:\s*//p' /proc/cpuinfo | head -1 | tr ' ' '\n' | grep -E '^(avx|avx2|fma|avx512.*|amx.*)$' | tr '\n' ' ' | sed 's/ $//')
+check=$(cd "$root" && java @.mvn/jvm.config -cp "$(fednas_classpath)" io.fednas.dl4j.BackendCheck --size 1024 2>/dev/null)
+gemm=$(echo "$check" | sed -n 's/.*GFLOP\/s.*/&/p' | sed 's/.*: \([0-9.]*\) GFLOP\/s/\1/')
+host=$(echo "$check" | sed -n 's/^host: //p')
+echo "host: $cpu, $cores cores; CPU flags: $flags" >&2
+echo "engine: $host; fp32 GEMM 1024^2 (ND4J, all cores): $gemm GFLOP/s" >&2
+samples=$((per_round * 600))
+field() { echo "$1" | sed "s/.*\"$2\": *\"\{0,1\}\([^,\"}]*\).*/\1/"; }
+engine_run() { # model batch rounds width
+  "$root/bench/throughput.sh" --model "$1" --batch "$2" --rounds "$3" --clients-per-round "$per_round" \
+    --warmup-rounds "$warmup" model.widthMultiplier="$4" | tail -1
+}
 rows=()
 for model in $models; do
   for batch in $batches; do
     w=1.0
     [ "$model" = mobilenet-28 ] && w="$width"
-    engine=$("$root/bench/throughput.sh" --model "$model" --batch "$batch" --rounds "$rounds" \
-      --clients-per-round "$per_round" --warmup-rounds "$warmup" model.widthMultiplier="$w" | tail -1)
-    # the same number of samples per measured epoch as the engine trains per round: clients x 600
-    torch=$("$py" "$root/bench/torch_throughput.py" --model "$model" --batch "$batch" --threads "$cores" \
-      --samples $((per_round * 600)) --epochs "$rounds" --warmup-epochs "$warmup" --width "$w" 2>/dev/null | tail -1)
-    e=$(echo "$engine" | sed 's/.*"samples_per_s":\([0-9.]*\).*/\1/')
-    t=$(echo "$torch" | sed 's/.*"samples_per_s": \([0-9.]*\).*/\1/')
-    ratio=$(awk -v e="$e" -v t="$t" 'BEGIN { printf "%.3f", e / t }')
-    echo "$model batch $batch: engine $e samples/s, PyTorch $t samples/s, engine/PyTorch $ratio" >&2
-    rows+=("{\"model\":\"$model\",\"batch\":$batch,\"engine\":$engine,\"pytorch\":$torch,\"ratio\":$ratio}")
+    # size the engine's rounds: a short run, then enough measured rounds for --seconds (the last one is tested)
+    probe=$(engine_run "$model" "$batch" $((warmup + 2)) "$w")
+    per_round_s=$(awk -v t="$(field "$probe" train_seconds)" 'BEGIN { printf "%.3f", t / 2 }')
+    rounds=$(awk -v s="$seconds" -v r="$per_round_s" -v w="$warmup" 'BEGIN { n = int(s / r) + 1; if (n < 2) n = 2; print w + n }')
+    ratios=(); pair_rows=()
+    for p in $(seq 1 "$pairs"); do
+      engine=$(engine_run "$model" "$batch" "$rounds" "$w")
+      torch=$("$py" "$root/bench/torch_throughput.py" --model "$model" --batch "$batch" --threads "$cores" \
+        --samples "$samples" --epochs $((warmup + 2)) --warmup-epochs "$warmup" --min-seconds "$seconds" \
+        --width "$w" 2>/dev/null | tail -1)
+      e=$(field "$engine" samples_per_s); t=$(field "$torch" samples_per_s)
+      ratio=$(awk -v e="$e" -v t="$t" 'BEGIN { printf "%.3f", e / t }')
+      ratios+=("$ratio")
+      echo "$model batch $batch pair $p: engine $e samples/s over $(field "$engine" train_seconds) s, PyTorch $t samples/s over $(field "$torch" train_seconds) s ($(field "$torch" cpu_capability)), engine/PyTorch $ratio" >&2
+      pair_rows+=("{\"engine\":$engine,\"pytorch\":$torch,\"ratio\":$ratio}")
+    done
+    summary=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, v[1], v[NR] }')
+    read -r median lo hi <<< "$summary"
+    echo "$model batch $batch: engine/PyTorch median $median (spread $lo-$hi over $pairs pairs)" >&2
+    rows+=("{\"model\":\"$model\",\"batch\":$batch,\"median_ratio\":$median,\"min_ratio\":$lo,\"max_ratio\":$hi,\"pairs\":[$(IFS=,; echo "${pair_rows[*]}")]}")
   done
 done
-printf '{"cores":%d,"gemm_gflop_per_s":%s,"runs":[%s]}\n' "$cores" "${gemm:-null}" "$(IFS=,; echo "${rows[*]}")"
+printf '{"cpu":"%s","cores":%d,"cpu_flags":"%s","engine_host":"%s","gemm_gflop_per_s":%s,"seconds":%s,"runs":[%s]}\n' \
+  "$cpu" "$cores" "$flags" "$host" "${gemm:-null}" "$seconds" "$(IFS=,; echo "${rows[*]}")"

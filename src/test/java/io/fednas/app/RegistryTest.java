@@ -78,6 +78,13 @@ class RegistryTest {
     assertEquals("executor driver on ", provenance.path("executors").get(0).asText().substring(0, 19));
     assertTrue(provenance.path("executors").get(0).asText().endsWith(": " + provenance.path("backend").asText()),
         provenance.toString());
+    // the ISA and BLAS core it trained with, as this JVM's environment sets them
+    String core = System.getenv("OPENBLAS_CORETYPE");
+    assertTrue(provenance.path("backend").asText().contains(core == null || core.isBlank()
+        ? "OpenBLAS core detected for this CPU" : "OpenBLAS core pinned to " + core + " by OPENBLAS_CORETYPE"),
+        provenance.toString());
+    assertTrue(provenance.path("backend").asText().matches(".*; CPU (avx512f|avx2|avx|sse4_2|unknown) .*"),
+        provenance.toString());
 
     // summary.json and the report name each profile's choice: the best validation accuracy within its limits
     RegistryEntry best = registry.models().stream()
