@@ -6,6 +6,8 @@ import io.fednas.search.ScorePredictor;
 import io.fednas.search.TournamentRecord;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -23,8 +25,10 @@ import org.apache.spark.sql.types.StructType;
 /**
  * search.predictor = gbt or rf: a Spark ML pipeline (VectorAssembler, then gradient-boosted trees or
  * a random forest, seeded) fitted on the observed scores, on the driver's SparkSession. It learns
- * each score's change from the parent model's score, which is what a cut decides; the prediction
- * adds the parent's score back.
+ * each score relative to the mean of the scores taken at the same decision of the same iteration:
+ * what ranks a cut among its iteration's others, without the level every candidate there shares (the
+ * clients that happened to score, the rounds done). A prediction is that relative score added to the
+ * parent's score: a ranking score, since the mean of candidates not yet trained is not known.
  */
 public final class MllibScorePredictor implements ScorePredictor {
   private final SparkSession spark;
@@ -44,9 +48,11 @@ public final class MllibScorePredictor implements ScorePredictor {
   public double[] predict(List<TournamentRecord> observed, List<CutFeatures> candidates, int rounds) {
     int prunable = candidates.get(0).parentWidths().size();
     List<String> names = CutFeatures.names(prunable);
+    Map<String, Double> decisionMean = observed.stream().collect(Collectors.groupingBy(MllibScorePredictor::decision,
+        Collectors.averagingDouble(TournamentRecord::validationAccuracy)));
     List<Row> train = new ArrayList<>();
     for (TournamentRecord r : observed) {
-      train.add(row(r.features().vector(r.roundsDone()), r.validationAccuracy() - r.features().parentScore()));
+      train.add(row(r.features().vector(r.roundsDone()), r.validationAccuracy() - decisionMean.get(decision(r))));
     }
     List<Row> predict = new ArrayList<>();
     for (CutFeatures c : candidates) {
@@ -80,6 +86,12 @@ public final class MllibScorePredictor implements ScorePredictor {
           .setMaxDepth(4).setNumTrees(60).setMinInstancesPerNode(2);
       case NONE -> throw new IllegalStateException();
     };
+  }
+
+  /** One decision of one search: its iteration's parent model (widths and score), and the rounds done. */
+  private static String decision(TournamentRecord r) {
+    CutFeatures f = r.features();
+    return r.iteration() + "/" + r.roundsDone() + "/" + f.parentWidths() + "/" + f.parentScore();
   }
 
   private static Row row(double[] features, double label) {

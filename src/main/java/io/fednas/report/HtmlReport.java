@@ -228,8 +228,8 @@ public final class HtmlReport {
 
   /**
    * search.predictor: each trained candidate's predicted score against the score it got at its
-   * iteration's first decision (the one every trained candidate reaches), as changes from the parent's
-   * score so that iterations share one scale; Spearman's rho pooled over them in the caption.
+   * iteration's first decision (the one every trained candidate reaches), both centred on their
+   * iteration's mean so that iterations share one scale; Spearman's rho pooled over them in the caption.
    */
   private void predictor(CsvTable t, CsvTable search, JsonNode predictor) {
     Map<Integer, Double> firstDecision = new TreeMap<>();
@@ -238,31 +238,38 @@ public final class HtmlReport {
         firstDecision.merge((int) t.number(r, "iteration"), t.number(r, "rounds_done"), Math::min);
       }
     }
+    Map<Integer, List<Integer>> rowsByIteration = new TreeMap<>(); // each trained candidate's first-decision row
+    for (int r = 0; r < t.size(); r++) {
+      int iteration = (int) t.number(r, "iteration");
+      if (Double.isFinite(t.number(r, "predicted_score")) && !t.text(r, "outcome").equals(TournamentRecord.PRUNED)
+          && t.number(r, "rounds_done") == firstDecision.get(iteration)) {
+        rowsByIteration.computeIfAbsent(iteration, k -> new ArrayList<>()).add(r);
+      }
+    }
     List<Double> xs = new ArrayList<>();
     List<Double> ys = new ArrayList<>();
     List<String> labels = new ArrayList<>();
-    for (int r = 0; r < t.size(); r++) {
-      int iteration = (int) t.number(r, "iteration");
-      double predicted = t.number(r, "predicted_score");
-      if (Double.isFinite(predicted) && !t.text(r, "outcome").equals(TournamentRecord.PRUNED)
-          && t.number(r, "rounds_done") == firstDecision.get(iteration)) {
-        xs.add(predicted - t.number(r, "parent_score"));
-        ys.add(t.number(r, "validation_accuracy") - t.number(r, "parent_score"));
+    rowsByIteration.forEach((iteration, rows) -> {
+      double px = rows.stream().mapToDouble(r -> t.number(r, "predicted_score")).average().orElse(0);
+      double oy = rows.stream().mapToDouble(r -> t.number(r, "validation_accuracy")).average().orElse(0);
+      for (int r : rows) {
+        xs.add(t.number(r, "predicted_score") - px);
+        ys.add(t.number(r, "validation_accuracy") - oy);
         labels.add("iteration " + iteration + ": layer " + t.text(r, "layer") + " -> " + t.text(r, "width"));
       }
-    }
+    });
     JsonNode rho = predictor.path("rank_correlation_pooled");
     section("Accuracy predictor", String.format(Locale.ROOT, "search.predictor = %s let %d candidates an iteration train "
-            + "once it had %d observed scores and pruned %d. Each candidate it ranked and that trained: "
-            + "its predicted change of score from the model it was cut from, against the change observed at the "
-            + "iteration's first decision. Spearman's rank correlation over them: %s.",
+            + "once it had %d observed scores and pruned %d. Each candidate it ranked and that trained: its "
+            + "predicted score against the score observed at the iteration's first decision, both relative to the "
+            + "iteration's mean. Spearman's rank correlation over them: %s.",
         predictor.path("kind").asText(), predictor.path("keep").asInt(), predictor.path("min_pairs").asInt(),
         predictor.path("candidates_pruned").asInt(),
         rho.isNull() || rho.isMissingNode() ? "not measured (fewer than two)" : String.format(Locale.ROOT,
             "%.3f over %d candidates", rho.asDouble(), predictor.path("rank_correlation_pooled_pairs").asInt())));
     if (!xs.isEmpty()) {
-      chart(new Chart("predictor", "Predicted against observed change of score", "predicted change",
-          "observed change", List.of(new Series("trained candidates", xs.stream().mapToDouble(Double::doubleValue)
+      chart(new Chart("predictor", "Predicted against observed score, relative to the iteration's mean",
+          "predicted", "observed", List.of(new Series("trained candidates", xs.stream().mapToDouble(Double::doubleValue)
               .toArray(), ys.stream().mapToDouble(Double::doubleValue).toArray(), Style.POINTS,
               labels.toArray(String[]::new)))));
     }

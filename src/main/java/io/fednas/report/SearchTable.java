@@ -121,9 +121,9 @@ public final class SearchTable {
   }
 
   /**
-   * search.predictor: what it pruned, and how well it ranked the candidates that trained anyway,
-   * per iteration and pooled over the run (predicted against observed change from the parent's score,
-   * so that iterations compare).
+   * search.predictor: what it pruned, and how well it ranked the candidates that trained anyway:
+   * per iteration, and pooled over the run on scores centred on their iteration's mean (predicted and
+   * observed alike), so that iterations compare.
    */
   private static void addPredictor(ObjectNode search, SearchLoop.Result r, PredictorConfig cfg) {
     ObjectNode p = search.putObject("predictor");
@@ -139,23 +139,19 @@ public final class SearchTable {
       ObjectNode row = perIteration.addObject();
       row.put("iteration", i.iteration());
       row.put("spearman", Double.isNaN(i.predictorRankCorrelation()) ? null : i.predictorRankCorrelation());
-      Map<Integer, Double> first = TournamentRecord.firstScores(r.tournament(), i.iteration());
-      Map<Integer, TournamentRecord> withPrediction = new java.util.TreeMap<>();
-      r.tournament().stream().filter(t -> t.iteration() == i.iteration() && t.observed()
-          && !Double.isNaN(t.predictedScore())).forEach(t -> withPrediction.putIfAbsent(t.candidate(), t));
-      int ranked = 0;
-      for (TournamentRecord t : withPrediction.values()) {
-        if (first.containsKey(t.candidate())) {
-          predicted.add(t.predictedScore() - t.features().parentScore());
-          observed.add(first.get(t.candidate()) - t.features().parentScore());
-          ranked++;
-        }
-      }
-      row.put("trained_with_prediction", ranked);
+      double[][] ranked = TournamentRecord.predictedAndObserved(r.tournament(), i.iteration());
+      row.put("trained_with_prediction", ranked[0].length);
+      predicted.addAll(centred(ranked[0]));
+      observed.addAll(centred(ranked[1]));
     }
     double rho = RankCorrelation.spearman(predicted.stream().mapToDouble(Double::doubleValue).toArray(),
         observed.stream().mapToDouble(Double::doubleValue).toArray());
     p.put("rank_correlation_pooled", Double.isNaN(rho) ? null : rho);
     p.put("rank_correlation_pooled_pairs", predicted.size());
+  }
+
+  private static List<Double> centred(double[] v) {
+    double mean = java.util.Arrays.stream(v).average().orElse(0);
+    return java.util.Arrays.stream(v).map(x -> x - mean).boxed().toList();
   }
 }

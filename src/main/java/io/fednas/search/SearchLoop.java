@@ -311,16 +311,10 @@ public final class SearchLoop {
     if (it.predictions.isEmpty() || it.candidates.size() < 3) {
       return Double.NaN;
     }
-    Map<Integer, Double> first = TournamentRecord.firstScores(s.tournament, s.iteration);
-    double[] predicted = new double[it.candidates.size()];
-    double[] observed = new double[predicted.length];
-    for (int k = 0; k < predicted.length; k++) {
-      int id = it.candidates.get(k).id();
-      predicted[k] = it.predictions.get(id);
-      observed[k] = first.get(id);
-    }
-    return RankCorrelation.spearman(predicted, observed);
+    double[][] ranked = TournamentRecord.predictedAndObserved(s.tournament, s.iteration);
+    return RankCorrelation.spearman(ranked[0], ranked[1]);
   }
+
 
 
   /**

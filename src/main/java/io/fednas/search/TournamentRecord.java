@@ -35,4 +35,23 @@ public record TournamentRecord(int iteration, int roundsDone, int candidate, int
         .forEach(r -> out.put(r.candidate(), r.validationAccuracy()));
     return out;
   }
+
+  /**
+   * The predictions and first-decision scores of iteration {@code i}'s candidates that trained with a
+   * prediction: {predicted, observed}, in candidate order.
+   */
+  public static double[][] predictedAndObserved(List<TournamentRecord> tournament, int i) {
+    Map<Integer, Double> first = TournamentRecord.firstScores(tournament, i);
+    Map<Integer, Double> prediction = new TreeMap<>();
+    tournament.stream().filter(t -> t.iteration() == i && t.observed() && !Double.isNaN(t.predictedScore())
+        && first.containsKey(t.candidate())).forEach(t -> prediction.putIfAbsent(t.candidate(), t.predictedScore()));
+    double[][] out = new double[2][prediction.size()];
+    int k = 0;
+    for (Map.Entry<Integer, Double> e : prediction.entrySet()) {
+      out[0][k] = e.getValue();
+      out[1][k++] = first.get(e.getKey());
+    }
+    return out;
+  }
+
 }
