@@ -69,8 +69,9 @@ class MllibScorePredictorTest {
         double[] predicted = new MllibScorePredictor(spark, kind, 42).predict(history(), c, 1);
         String what = kind + ": " + Arrays.toString(predicted) + " against " + Arrays.toString(truth);
         assertEquals(1.0, RankCorrelation.spearman(predicted, truth), 1e-12, what);
-        for (int i = 0; i < c.size(); i++) {
-          assertEquals(truth[i], predicted[i], 0.05, what);
+        // a ranking score: what separates two candidates is learned, the level they share is not
+        for (int i = 1; i < c.size(); i++) {
+          assertEquals(truth[i] - truth[0], predicted[i] - predicted[0], 0.05, what);
         }
       }
     } finally {
