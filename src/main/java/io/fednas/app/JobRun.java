@@ -116,7 +116,8 @@ final class JobRun {
         FedAvgLoop fedavg = new FedAvgLoop(engine, rounds, ledger, cfg.federated(), cfg.eval(), cfg.seed(),
             setup.privacy());
         SearchLoop search = setup.searching() ? new SearchLoop(cfg.name(), rounds, cfg.federated(), cfg.eval(),
-            setup.policies(), cfg.seed(), ledger, progress, setup.privacy(), predictor(spark, setup.arch(), progress)) : null;
+            setup.policies(), cfg.seed(), ledger, progress, setup.privacy(), predictor(spark, setup.arch(), progress))
+            : null;
         phases = new RunPhases(cfg, setup, state, rounds, ledger, fedavg, search, progress, dir, start);
         done = phases.run(resume);
         provenance = Provenance.of(cfg.source(), sc);
@@ -166,7 +167,8 @@ final class JobRun {
       progress.line("predictor: " + history.size() + " observed scores from " + p.history().size()
           + " earlier run(s) (search.predictorHistory)");
     }
-    return new CandidatePredictor(new MllibScorePredictor(spark, p.kind(), cfg.seed()), p.keep(), p.minPairs(), history);
+    return new CandidatePredictor(new MllibScorePredictor(spark, p.kind(), cfg.seed()), p.keep(), p.minPairs(),
+        history);
   }
 
   /**

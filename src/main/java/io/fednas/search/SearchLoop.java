@@ -315,8 +315,6 @@ public final class SearchLoop {
     return RankCorrelation.spearman(ranked[0], ranked[1]);
   }
 
-
-
   /**
    * Whether the next round may run without passing privacy.targetEpsilon. When it may not, the
    * search ends here: an iteration in progress is abandoned, and the last model chosen is the
@@ -521,8 +519,8 @@ public final class SearchLoop {
       double rankCorrelation) {
     CostLedger.Totals t = ledger.totals();
     return new IterationRecord(i, target, candidates, List.copyOf(dropped), List.copyOf(pruned), layer, width,
-        arch.describe(),
-        metric.of(arch), ResourceCounter.params(arch), ResourceCounter.forwardFlops(arch), accuracy, rounds, reason,
+        arch.describe(), metric.of(arch), ResourceCounter.params(arch), ResourceCounter.forwardFlops(arch), accuracy,
+        rounds, reason,
         t.trainFlops(), t.bytesDown() + t.bytesUp(), t.clientTrainings(), s.deviceSeconds, t.scoringFlops(),
         t.scoringBytesDown(), rankCorrelation);
   }
