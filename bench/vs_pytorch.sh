@@ -54,10 +54,11 @@ for model in $models; do
   for batch in $batches; do
     w=1.0
     [ "$model" = mobilenet-28 ] && w="$width"
-    # size the engine's rounds: a short run, then enough measured rounds for --seconds (the last one is tested)
+    # size the engine's rounds: a short run, then enough measured rounds for --seconds (the last one is
+    # tested), a third more than the probe's pace asks, since rounds speed up as the JIT warms
     probe=$(engine_run "$model" "$batch" $((warmup + 2)) "$w")
     per_round_s=$(awk -v t="$(field "$probe" train_seconds)" 'BEGIN { printf "%.3f", t / 2 }')
-    rounds=$(awk -v s="$seconds" -v r="$per_round_s" -v w="$warmup" 'BEGIN { n = int(s / r) + 1; if (n < 2) n = 2; print w + n }')
+    rounds=$(awk -v s="$seconds" -v r="$per_round_s" -v w="$warmup" 'BEGIN { n = int(1.33 * s / r) + 1; if (n < 2) n = 2; print w + n }')
     ratios=(); pair_rows=()
     for p in $(seq 1 "$pairs"); do
       engine=$(engine_run "$model" "$batch" "$rounds" "$w")
