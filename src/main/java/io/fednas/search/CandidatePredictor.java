@@ -9,12 +9,9 @@ import java.util.List;
  * run's), an iteration's candidates are ranked by predicted score and only the best {@code keep}
  * get client rounds.
  *
- * @param history observed records of earlier runs (search.predictorHistory)
+ * @param history earlier runs' observed records (search.predictorHistory, as PredictorHistory.load reads them)
  */
 public record CandidatePredictor(ScorePredictor model, int keep, int minPairs, List<TournamentRecord> history) {
-  public CandidatePredictor {
-    history = history.stream().filter(TournamentRecord::observed).toList();
-  }
 
   /**
    * The decision for one iteration.
