@@ -96,12 +96,20 @@ class DepthwiseKernelTest {
   @Test
   void channelLastAndBackAreInverses() {
     Random r = new Random(3);
-    float[] x = random(r, 2 * 3 * 20);
-    float[] last = new float[x.length];
-    float[] back = new float[x.length];
-    DepthwiseKernel.toChannelLast(x, 2, 3, 20, last);
-    assertEquals(x[(1 * 3 + 2) * 20 + 7], last[(1 * 20 + 7) * 3 + 2]); // image 1, channel 2, pixel 7
-    DepthwiseKernel.toChannelFirst(last, 2, 3, 20, back);
-    assertArrayEquals(x, back);
+    for (int c : new int[] {3, 4, 6}) { // channels in blocks of four, and those left over
+      float[] x = random(r, 2 * c * 20);
+      float[] last = new float[x.length];
+      float[] back = new float[x.length];
+      DepthwiseKernel.toChannelLast(x, 2, c, 20, last);
+      for (int b = 0; b < 2; b++) {
+        for (int ch = 0; ch < c; ch++) {
+          for (int q = 0; q < 20; q++) {
+            assertEquals(x[(b * c + ch) * 20 + q], last[(b * 20 + q) * c + ch]);
+          }
+        }
+      }
+      DepthwiseKernel.toChannelFirst(last, 2, c, 20, back);
+      assertArrayEquals(x, back);
+    }
   }
 }
