@@ -35,10 +35,14 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class NetworkBuilder {
   private NetworkBuilder() {}
 
-  /** Plain SGD when momentum is 0, else Nesterov momentum. On CPU the layers run the project's {@link CpuKernels}. */
+  /**
+   * Plain SGD when momentum is 0, else Nesterov momentum. On CPU the layers run the project's {@link
+   * CpuKernels}; the updater is {@link FlatGradientUpdater}.
+   */
   public static MultiLayerNetwork build(Architecture a, long seed, double learningRate, double momentum) {
     MultiLayerNetwork net = withoutKernels(a, seed, learningRate, momentum);
     CpuKernels.install(net);
+    net.setUpdater(new FlatGradientUpdater(net));
     return net;
   }
 
