@@ -28,7 +28,6 @@ import org.nd4j.linalg.factory.Nd4j;
 final class BatchNormKernel implements BatchNormalizationHelper {
   private INDArray meanCache; // the last training forward pass's batch statistics, [channels]
   private INDArray varCache;
-  private final float[][] staging = {new float[0], new float[0], new float[0]}; // kept at the largest size needed
   private final BatchNormArithmetic arithmetic = new BatchNormArithmetic();
 
   @Override
@@ -98,23 +97,16 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       scale[c] = (float) (g[c] / Math.sqrt(v[c] + eps));
       shift[c] = b[c] - m[c] * scale[c];
     }
-    float[] o = staging(1, s.length());
+    float[] o = Scratch.get(1, s.length());
     arithmetic.normalize(in, s, scale, shift, o);
     INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
     NdBuffers.copyPrefixInto(o, out);
     return out;
   }
 
-  /** The values of {@code a} in staging array {@code slot}, which grows to the largest size needed. */
-  private float[] staged(INDArray a, int slot) {
-    return NdBuffers.toFloatsPrefix(a, staging(slot, (int) a.length()));
-  }
-
-  private float[] staging(int slot, int length) {
-    if (staging[slot].length < length) {
-      staging[slot] = new float[length];
-    }
-    return staging[slot];
+  /** The values of {@code a} in scratch array {@code slot}. */
+  private static float[] staged(INDArray a, int slot) {
+    return NdBuffers.toFloatsPrefix(a, Scratch.get(slot, (int) a.length()));
   }
 
   /** The gradients from the last training forward pass's batch statistics ({@link BatchNormArithmetic#gradient}). */
@@ -135,7 +127,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     }
     float[] dGamma = new float[s.c()];
     float[] dBeta = new float[s.c()];
-    float[] out = staging(2, s.length());
+    float[] out = Scratch.get(2, s.length());
     arithmetic.gradient(x, d, s, NdBuffers.toFloats(meanCache), invStd, NdBuffers.toFloats(gamma), dGamma, dBeta, out);
     INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
     NdBuffers.copyPrefixInto(out, dx);

@@ -29,12 +29,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
 
+  // scratch slots: the input channel-first as it came, channel-last, the output or dL/dz channel-last, dL/dx channel-last
+  private static final int FIRST = 0;
+  private static final int INPUT_LAST = 1;
+  private static final int VALUES_LAST = 2;
+  private static final int GRADIENT_LAST = 3;
   private final DepthwiseKernel arithmetic = new DepthwiseKernel();
-  // channel-last staging arrays, kept at the largest size a pass has needed
-  private float[] inputLast = new float[0];
-  private float[] valuesLast = new float[0];
-  private float[] gradientLast = new float[0];
-  private float[] channelFirst = new float[0];
 
   DepthwiseLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -75,27 +75,22 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     }
     float[] x = inputChannelLast(g);
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
-    valuesLast = atLeast(valuesLast, g.outputLength());
-    arithmetic.forward(g, x, weights, valuesLast);
-    channelFirst = atLeast(channelFirst, g.outputLength());
-    DepthwiseKernel.toChannelFirst(valuesLast, g.n(), g.c(), g.outH() * g.outW(), channelFirst);
+    float[] z = Scratch.get(VALUES_LAST, g.outputLength());
+    arithmetic.forward(g, x, weights, z);
+    float[] first = Scratch.get(FIRST, g.outputLength());
+    DepthwiseKernel.toChannelFirst(z, g.n(), g.c(), g.outH() * g.outW(), first);
     INDArray output = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
         new long[] {g.n(), g.c(), g.outH(), g.outW()}, 'c');
-    NdBuffers.copyPrefixInto(channelFirst, output);
+    NdBuffers.copyPrefixInto(first, output);
     return new Pair<>(output, null);
   }
 
-  /** The layer's input, channel-last, in {@link #inputLast}. */
+  /** The layer's input, channel-last, in scratch slot {@link #INPUT_LAST}. */
   private float[] inputChannelLast(DepthwiseKernel.Geometry g) {
-    channelFirst = atLeast(channelFirst, g.inputLength());
-    NdBuffers.toFloatsPrefix(input, channelFirst);
-    inputLast = atLeast(inputLast, g.inputLength());
-    DepthwiseKernel.toChannelLast(channelFirst, g.n(), g.c(), g.h() * g.w(), inputLast);
-    return inputLast;
-  }
-
-  private static float[] atLeast(float[] a, int length) {
-    return a.length >= length ? a : new float[length];
+    float[] first = NdBuffers.toFloatsPrefix(input, Scratch.get(FIRST, g.inputLength()));
+    float[] last = Scratch.get(INPUT_LAST, g.inputLength());
+    DepthwiseKernel.toChannelLast(first, g.n(), g.c(), g.h() * g.w(), last);
+    return last;
   }
 
   @Override
@@ -107,19 +102,18 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     float[] x = inputChannelLast(g);
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
     // no activation of its own: dL/dz is dL/dout
-    channelFirst = atLeast(channelFirst, g.outputLength());
-    NdBuffers.toFloatsPrefix(epsilon, channelFirst);
-    valuesLast = atLeast(valuesLast, g.outputLength());
-    DepthwiseKernel.toChannelLast(channelFirst, g.n(), g.c(), g.outH() * g.outW(), valuesLast);
-    gradientLast = atLeast(gradientLast, g.inputLength());
+    float[] first = NdBuffers.toFloatsPrefix(epsilon, Scratch.get(FIRST, g.outputLength()));
+    float[] delta = Scratch.get(VALUES_LAST, g.outputLength());
+    DepthwiseKernel.toChannelLast(first, g.n(), g.c(), g.outH() * g.outW(), delta);
+    float[] dx = Scratch.get(GRADIENT_LAST, g.inputLength());
     float[] dw = new float[weights.length];
-    arithmetic.backward(g, x, weights, valuesLast, gradientLast, dw);
-    channelFirst = atLeast(channelFirst, g.inputLength());
-    DepthwiseKernel.toChannelFirst(gradientLast, g.n(), g.c(), g.h() * g.w(), channelFirst);
+    arithmetic.backward(g, x, weights, delta, dx, dw);
+    first = Scratch.get(FIRST, g.inputLength());
+    DepthwiseKernel.toChannelFirst(dx, g.n(), g.c(), g.h() * g.w(), first);
     INDArray weightGradView = gradientViews.get(DepthwiseConvolutionParamInitializer.WEIGHT_KEY);
     weightGradView.assign(Nd4j.createFromArray(dw).reshape('c', weightGradView.shape())); // a view: not offset 0
     INDArray outEpsilon = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-    NdBuffers.copyPrefixInto(channelFirst, outEpsilon);
+    NdBuffers.copyPrefixInto(first, outEpsilon);
     Gradient gradient = new DefaultGradient();
     gradient.setGradientFor(DepthwiseConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
     return new Pair<>(gradient, outEpsilon);

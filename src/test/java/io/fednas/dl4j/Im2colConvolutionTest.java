@@ -102,14 +102,17 @@ class Im2colConvolutionTest {
   }
 
   /**
-   * The helper remembers its last input's output (DL4J recomputes it in backprop):
-   * interleaving other inputs and a weight change must never serve a stale one.
+   * The helper remembers its last input's output (DL4J recomputes it in backprop), and the
+   * MobileNet's kernels share their thread's scratch arrays: interleaving other inputs and a weight
+   * change must never serve a stale value.
    */
   @Test
   void rememberedForwardResultsAreNeverStale() throws Exception {
-    Architecture a = Architectures.byName("lenet", 1, 28, 28, 10);
-    for (MultiLayerNetwork fast : withHelpers(a)) {
-      assertNeverStale(a, fast);
+    for (Architecture a : List.of(Architectures.byName("lenet", 1, 28, 28, 10),
+        Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10))) {
+      for (MultiLayerNetwork fast : withHelpers(a)) {
+        assertNeverStale(a, fast);
+      }
     }
   }
 
