@@ -4,6 +4,7 @@ import io.fednas.checkpoint.Checkpoints;
 import io.fednas.checkpoint.RunState.Phase;
 import io.fednas.checkpoint.RunState;
 import io.fednas.config.FedNasConfig;
+import io.fednas.config.LongTermSchedule;
 import io.fednas.config.SearchConfig;
 import io.fednas.cost.CostLedger;
 import io.fednas.federated.FedAvgLoop;
@@ -163,10 +164,15 @@ final class RunPhases {
 
   private void longTerm() {
     SearchConfig s = cfg.search();
-    progress.line("long-term fine-tune: " + s.longTermRounds() + " FedAvg rounds of " + state.model().arch().describe());
+    int before = state.baseRounds() + state.searched().rounds(); // the rate follows the phase's round, also after a resume
+    double lr = cfg.federated().learningRate();
+    LongTermSchedule schedule = s.longTermSchedule();
+    progress.line(String.format(Locale.ROOT, "long-term fine-tune: %d FedAvg rounds of %s, learning rate %s %g -> %g",
+        s.longTermRounds(), state.model().arch().describe(), schedule.key(), lr,
+        schedule.learningRate(lr, s.longTermRounds(), s.longTermRounds())));
     rounds.phase(cfg.name(), "long-term fine-tune");
-    if (fedavg.run(state.model().arch(), state.model().weights(), state.lastRound() + 1,
-        state.baseRounds() + state.searched().rounds() + s.longTermRounds(), 0, this::afterRound).budgetSpent()) {
+    if (fedavg.run(state.model().arch(), state.model().weights(), state.lastRound() + 1, before + s.longTermRounds(), 0,
+        round -> schedule.learningRate(lr, round - before, s.longTermRounds()), this::afterRound).budgetSpent()) {
       privacySpent();
     }
     enter(state, Phase.DONE);

@@ -123,6 +123,7 @@ public final class FedNasConfig {
         r.string("search.baseModel"),
         r.intIn("search.baseRounds", 1, 1_000_000),
         r.intIn("search.longTermRounds", 1, 1_000_000),
+        r.choice("search.longTermSchedule", LongTermSchedule.class),
         r.intIn("search.shortTermRounds", 1, 100_000),
         !baseline && r.bool("search.parallelCandidates"),
         !baseline && r.bool("search.tournament"),

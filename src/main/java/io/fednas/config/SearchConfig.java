@@ -20,6 +20,7 @@ public record SearchConfig(
     String baseModel,
     int baseRounds,
     int longTermRounds,
+    LongTermSchedule longTermSchedule,
     int shortTermRounds,
     boolean parallelCandidates,
     boolean tournament,

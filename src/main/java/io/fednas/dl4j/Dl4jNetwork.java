@@ -1,10 +1,13 @@
 package io.fednas.dl4j;
 
 import io.fednas.model.TrainableNetwork;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.IUpdater;
 
 /** A DL4J network behind {@link TrainableNetwork}; minibatches go through this thread's reused ND4J buffers. */
 final class Dl4jNetwork implements TrainableNetwork {
@@ -25,6 +28,22 @@ final class Dl4jNetwork implements TrainableNetwork {
       throw new IllegalStateException("weights of " + weights.length + " parameters for a network of " + net.numParams());
     }
     NdBuffers.copyInto(weights, net.params());
+  }
+
+  /**
+   * Sets every layer's learning rate in place. The updater's blocks keep the layers' own updater
+   * configurations and read the rate from them at each step, so the next step already uses it.
+   */
+  void setLearningRate(double learningRate) {
+    for (Layer layer : net.getLayers()) {
+      if (layer.conf().getLayer() instanceof BaseLayer conf) {
+        for (IUpdater updater : new IUpdater[] {conf.getIUpdater(), conf.getBiasUpdater()}) {
+          if (updater != null && updater.hasLearningRate()) {
+            updater.setLrAndSchedule(learningRate, null);
+          }
+        }
+      }
+    }
   }
 
   @Override

@@ -21,10 +21,14 @@ final class NetworkCache {
 
   private NetworkCache() {}
 
+  /** A network of {@code arch} on this thread, training at {@code learningRate} from now on. */
   static Dl4jNetwork get(Architecture arch, double learningRate, double momentum) {
-    String key = arch.toJson() + "|" + learningRate + "|" + momentum;
+    // the rate is set in place, not keyed: a schedule that changes it every round would rebuild every round
+    String key = arch.toJson() + "|" + momentum;
     // the seed does not matter: the caller overwrites every weight
-    return CACHE.get().computeIfAbsent(key,
+    Dl4jNetwork net = CACHE.get().computeIfAbsent(key,
         k -> new Dl4jNetwork(NetworkBuilder.build(arch, 0, learningRate, momentum)));
+    net.setLearningRate(learningRate);
+    return net;
   }
 }

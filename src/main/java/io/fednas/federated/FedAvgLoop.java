@@ -9,6 +9,7 @@ import io.fednas.privacy.PrivacyBudget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntToDoubleFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -59,8 +60,12 @@ public final class FedAvgLoop {
    */
   public Result run(Architecture arch, float[] initial, int firstRound, int lastRound, double targetAccuracy,
       RoundListener listener) {
-    TrainingPlan training = new TrainingPlan(fed.localEpochs(), fed.batchSize(), fed.learningRate(),
-        fed.momentum(), seed);
+    return run(arch, initial, firstRound, lastRound, targetAccuracy, round -> fed.learningRate(), listener);
+  }
+
+  /** As above, the clients training round r at {@code learningRate.applyAsDouble(r)}. */
+  public Result run(Architecture arch, float[] initial, int firstRound, int lastRound, double targetAccuracy,
+      IntToDoubleFunction learningRate, RoundListener listener) {
     float[] weights = initial;
     List<RoundMetrics> history = new ArrayList<>();
     boolean reached = false;
@@ -72,6 +77,8 @@ public final class FedAvgLoop {
       }
       long t0 = System.nanoTime();
       int[] sampled = rounds.sample(round);
+      TrainingPlan training = new TrainingPlan(fed.localEpochs(), fed.batchSize(), learningRate.applyAsDouble(round),
+          fed.momentum(), seed);
       RoundRunner.Outcome outcome = rounds.run(round, Map.of(0, new ModelState(arch, weights)), sampled,
           new int[sampled.length], training);
       weights = outcome.models().get(0).weights();

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -151,6 +152,30 @@ class ResumeTest {
     assertArrayEquals(bytes, Files.readAllBytes(dir.resolve(CheckpointFile.DAMAGED)), "the damaged file is kept");
     assertArrayEquals(JobRuns.modelWeights(whole.dir()), JobRuns.modelWeights(resumed.dir()), killedAt);
     assertEquals(JobRuns.metricsWithoutTimes(whole.dir()), JobRuns.metricsWithoutTimes(resumed.dir()), killedAt);
+  }
+
+  @Test
+  void aDecayingLongTermRateActsAndResumesInsideTheLongTermRoundsToTheSameModel() throws Exception {
+    List<String> constant = SEARCH.stream().map(a -> a.startsWith("search.longTermRounds=") ? "search.longTermRounds=3" : a)
+        .toList();
+    List<String> cosine = new ArrayList<>(constant);
+    cosine.add("search.longTermSchedule=cosine");
+    JobRuns.Outcome whole = JobRuns.run(tmp.resolve("whole"), cosine);
+    assertEquals(0, whole.exitCode(), whole.err());
+    assertTrue(whole.out().contains("learning rate cosine 0.0500000 -> 0.0125000"), whole.out());
+    JobRuns.Outcome flat = JobRuns.run(tmp.resolve("constant"), constant);
+    assertEquals(0, flat.exitCode(), flat.err());
+    assertFalse(Arrays.equals(JobRuns.modelWeights(flat.dir()), JobRuns.modelWeights(whole.dir())),
+        "the schedule changes the long-term rounds");
+    int rounds = whole.summary().path("rounds").asInt();
+    Path dir = tmp.resolve("killed");
+    String killedAt = runAndKill(dir, rounds - 2, cosine); // after the first of the three long-term rounds
+    List<String> args = new ArrayList<>(cosine);
+    args.add("--resume");
+    args.add(dir.toString());
+    JobRuns.Outcome resumed = JobRuns.run(dir, args);
+    assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
+    assertSameResults(whole, resumed, killedAt);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fednas.config.EvalConfig;
 import io.fednas.config.FederatedConfig;
+import io.fednas.config.LongTermSchedule;
 import io.fednas.config.Metric;
 import io.fednas.config.Scoring;
 import io.fednas.config.SearchConfig;
@@ -118,7 +119,7 @@ class SearchLoopTest {
   static SearchConfig search(boolean parallel, boolean tournament, boolean dynamic, double budgetRatio,
       Scoring scoring) {
     return new SearchConfig(Metric.FLOPS, "phone-high", "conf/devices", budgetRatio, 0, 0.02, 0.96, 40, 2, List.of(),
-        Selection.ACCURACY, scoring, "", 1, 1, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5, 0,
+        Selection.ACCURACY, scoring, "", 1, 1, LongTermSchedule.CONSTANT, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5, 0,
         io.fednas.config.PredictorConfig.off());
   }
 
