@@ -125,6 +125,7 @@ public final class FedNasConfig {
         r.intIn("search.longTermRounds", 1, 1_000_000),
         r.choice("search.longTermSchedule", LongTermSchedule.class),
         r.intIn("search.shortTermRounds", 1, 100_000),
+        r.doubleIn("search.shortTermLearningRate", 0.0, 100.0, true),
         !baseline && r.bool("search.parallelCandidates"),
         !baseline && r.bool("search.tournament"),
         !baseline && r.bool("search.dynamicRounds"),

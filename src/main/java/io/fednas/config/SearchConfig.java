@@ -22,6 +22,7 @@ public record SearchConfig(
     int longTermRounds,
     LongTermSchedule longTermSchedule,
     int shortTermRounds,
+    double shortTermLearningRate,
     boolean parallelCandidates,
     boolean tournament,
     boolean dynamicRounds,

@@ -375,7 +375,8 @@ public final class SearchLoop {
     Map<Integer, Candidate> byId = new HashMap<>();
     it.candidates.forEach(c -> byId.put(c.id(), c));
     boolean onClients = search.scoring() == Scoring.CLIENTS;
-    TrainingPlan plan = new TrainingPlan(fed.localEpochs(), fed.batchSize(), fed.learningRate(), fed.momentum(), seed,
+    double lr = search.shortTermLearningRate() > 0 ? search.shortTermLearningRate() : fed.learningRate();
+    TrainingPlan plan = new TrainingPlan(fed.localEpochs(), fed.batchSize(), lr, fed.momentum(), seed,
         onClients ? eval.batchSize() : 0);
     int rung = search.tournament() ? search.rungRounds() : it.shortTermRounds;
     while (!it.over && it.done < it.shortTermRounds) {

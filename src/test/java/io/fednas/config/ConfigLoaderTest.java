@@ -104,6 +104,8 @@ class ConfigLoaderTest {
   void unknownChoiceListsTheChoices() {
     ConfigError e = fails(null, "data.partition=zipf");
     assertTrue(e.getMessage().contains("one of iid, dirichlet, shards"), e.getMessage());
+    ConfigError rate = fails(null, "search.shortTermLearningRate=-0.01");
+    assertTrue(rate.getMessage().contains("search.shortTermLearningRate"), rate.getMessage());
     ConfigError schedule = fails(null, "search.longTermSchedule=linear");
     assertTrue(schedule.getMessage().contains("search.longTermSchedule")
         && schedule.getMessage().contains("one of constant, cosine"), schedule.getMessage());

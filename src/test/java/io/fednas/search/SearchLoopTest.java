@@ -1,6 +1,7 @@
 package io.fednas.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fednas.config.EvalConfig;
@@ -57,6 +58,7 @@ class SearchLoopTest {
   static class ScriptedRounds implements RoundExecutor {
     final List<Integer> modelsPerRound = new ArrayList<>();
     final List<Integer> validations = new ArrayList<>();
+    final List<Double> learningRates = new ArrayList<>();
     final ToDoubleFunction<ModelState> score;
 
     ScriptedRounds(ToDoubleFunction<ModelState> score) {
@@ -77,6 +79,7 @@ class SearchLoopTest {
     public RoundRunner.Outcome run(int round, Map<Integer, ModelState> models, int[] sampled, int[] modelOf,
         TrainingPlan training) {
       modelsPerRound.add(models.size());
+      learningRates.add(training.learningRate());
       Map<Integer, EvalCounts> scores = training.scores() ? counts(models) : Map.of();
       return new RoundRunner.Outcome(new TreeMap<>(models), List.of(), List.of(), sampled.length, 1.0, 0, scores);
     }
@@ -118,8 +121,13 @@ class SearchLoopTest {
 
   static SearchConfig search(boolean parallel, boolean tournament, boolean dynamic, double budgetRatio,
       Scoring scoring) {
+    return search(parallel, tournament, dynamic, budgetRatio, scoring, 0);
+  }
+
+  static SearchConfig search(boolean parallel, boolean tournament, boolean dynamic, double budgetRatio,
+      Scoring scoring, double shortTermLearningRate) {
     return new SearchConfig(Metric.FLOPS, "phone-high", "conf/devices", budgetRatio, 0, 0.02, 0.96, 40, 2, List.of(),
-        Selection.ACCURACY, scoring, "", 1, 1, LongTermSchedule.CONSTANT, 4, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5, 0,
+        Selection.ACCURACY, scoring, "", 1, 1, LongTermSchedule.CONSTANT, 4, shortTermLearningRate, parallel, tournament, dynamic, 2, 0.5, 0.001, 2, 8, 0.005, 0.5, 0,
         io.fednas.config.PredictorConfig.off());
   }
 
@@ -168,6 +176,19 @@ class SearchLoopTest {
             .mapToDouble(TournamentRecord::validationAccuracy).max().orElseThrow();
         assertEquals(best, t.validationAccuracy(), "iteration " + t.iteration() + " chose its best candidate");
       }
+    }
+  }
+
+  @Test
+  void shortTermRoundsTrainAtTheirOwnRateOrElseFedAvgs() {
+    for (boolean parallel : new boolean[] {true, false}) {
+      ScriptedRounds own = new ScriptedRounds(SearchLoopTest::byCutLayer);
+      run(search(parallel, parallel, false, 0.8, Scoring.VALIDATION, 0.01), own);
+      assertFalse(own.learningRates.isEmpty());
+      assertTrue(own.learningRates.stream().allMatch(lr -> lr == 0.01), own.learningRates.toString());
+      ScriptedRounds fedAvgs = new ScriptedRounds(SearchLoopTest::byCutLayer);
+      run(search(parallel, parallel, false, 0.8, Scoring.VALIDATION, 0), fedAvgs);
+      assertTrue(fedAvgs.learningRates.stream().allMatch(lr -> lr == 0.1), fedAvgs.learningRates.toString());
     }
   }
 
