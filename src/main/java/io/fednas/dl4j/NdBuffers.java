@@ -48,7 +48,8 @@ public final class NdBuffers {
     }
   }
 
-  private static boolean isContiguous(INDArray a) {
+  /** Whether {@code a} is float, c-ordered, at offset 0 with default strides: its memory is its values in row-major order. */
+  static boolean isContiguous(INDArray a) {
     return a.ordering() == 'c' && a.offset() == 0 && a.dataType() == DataType.FLOAT && Shape.hasDefaultStridesForShape(a);
   }
 
