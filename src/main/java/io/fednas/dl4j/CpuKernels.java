@@ -16,12 +16,12 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Puts the project's CPU kernels into a built network's layers: {@link PointwiseConvolution} for 1x1
- * convolutions, {@link OneDnnConvolution} for the others where the native library has oneDNN and
- * {@link Im2colConvolution} for the rest (and for the first layer), {@link MaxPoolLayer} in place of
- * DL4J's subsampling layers (max pooling without oneDNN's slow helper) with {@link MaxPoolBackprop}
- * for their backprop, {@link ReluBackprop} for ReLU, {@link DepthwiseLayer} in place of DL4J's
- * depthwise convolution layers and {@link BatchNormKernel} in its batch-norm layers.
+ * Puts the project's CPU kernels into a built network's layers: {@link OneDnnConvolution} for
+ * convolutions where the native library has oneDNN and {@link Im2colConvolution} for the others
+ * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
+ * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
+ * ReluBackprop} for ReLU, {@link DepthwiseLayer} in place of DL4J's depthwise convolution layers and
+ * {@link BatchNormKernel} in its batch-norm layers.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
  *
  * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
@@ -53,7 +53,8 @@ final class CpuKernels {
     Layer[] layers = net.getLayers();
     for (Layer layer : layers) {
       if (layer.getClass() == ConvolutionLayer.class) {
-        set(CONVOLUTION_HELPER, layer, convolution(layer, layer == layers[0], oneDnn));
+        boolean first = layer == layers[0];
+        set(CONVOLUTION_HELPER, layer, oneDnn && !first ? new OneDnnConvolution() : new Im2colConvolution(!first));
       } else if (layer.getClass() == SubsamplingLayer.class) {
         layer = replace(net, layer, new MaxPoolLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
         set(POOLING_HELPER, layer, new MaxPoolBackprop());
@@ -74,20 +75,6 @@ final class CpuKernels {
         owner.setConf(own);
       }
     }
-  }
-
-  /**
-   * A convolution layer's helper: 1x1 layers as GEMMs on ND4J's memory ({@link PointwiseConvolution});
-   * the others on oneDNN's ops where the native library has them, except the first layer (which needs
-   * no input gradient, and oneDNN's backprop always computes one), else im2col.
-   */
-  private static CpuConvolution convolution(Layer layer, boolean first, boolean oneDnn) {
-    var conf = (org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer();
-    if (PointwiseConvolution.fits(conf.getKernelSize(), conf.getStride(), conf.getPadding(), conf.getDilation(),
-        conf.getConvolutionMode())) {
-      return new PointwiseConvolution(!first);
-    }
-    return oneDnn && !first ? new OneDnnConvolution() : new Im2colConvolution(!first);
   }
 
   /** {@code layer} set up as DL4J's configuration sets up the layers it builds, in {@code old}'s place. */

@@ -49,7 +49,7 @@ public final class Dl4jBackend implements NetworkBackend {
     String backend = String.valueOf(org.nd4j.linalg.factory.Nd4j.getExecutioner().getEnvironmentInformation()
         .getProperty("backend"));
     return "ND4J " + backend + (!"CPU".equalsIgnoreCase(backend) ? ""
-        : (OneDnnConvolution.available() ? ", convolutions on oneDNN (the first layer on im2col, 1x1 layers as GEMMs)"
-            : ", convolutions on im2col (1x1 layers as GEMMs; no oneDNN in this build)") + "; " + CpuIsa.describe());
+        : (OneDnnConvolution.available() ? ", convolutions on oneDNN (the first layer on im2col)"
+            : ", convolutions on im2col (no oneDNN in this build)") + "; " + CpuIsa.describe());
   }
 }

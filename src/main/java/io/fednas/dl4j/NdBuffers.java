@@ -48,8 +48,7 @@ public final class NdBuffers {
     }
   }
 
-  /** Whether {@code a} is float, c-ordered, at offset 0 with default strides: its memory is its values in row-major order. */
-  static boolean isContiguous(INDArray a) {
+  private static boolean isContiguous(INDArray a) {
     return a.ordering() == 'c' && a.offset() == 0 && a.dataType() == DataType.FLOAT && Shape.hasDefaultStridesForShape(a);
   }
 

@@ -21,8 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The convolution helpers, {@link Im2colConvolution}, {@link PointwiseConvolution} (1x1 layers) and
- * (where the native library has oneDNN) {@link OneDnnConvolution}, must compute what DL4J's built-in convolution computes: outputs and
+ * The convolution helpers, {@link Im2colConvolution} and (where the native library has oneDNN)
+ * {@link OneDnnConvolution}, must compute what DL4J's built-in convolution computes: outputs and
  * gradients (of networks that also run the project's max-pooling and ReLU kernels, {@link
  * CpuKernelsTest}).
  */
@@ -47,19 +47,13 @@ class Im2colConvolutionTest {
       boolean first = true;
       for (Layer l : net.getLayers()) {
         if (l.getClass() == ConvolutionLayer.class) { // not its depthwise subclass: DL4J's own op runs those
-          assertEquals(pointwise(l) ? PointwiseConvolution.class : first ? Im2colConvolution.class : later,
-              l.getHelper().getClass());
+          assertEquals(first ? Im2colConvolution.class : later, l.getHelper().getClass());
           first = false;
         }
       }
       nets.add(net);
     }
     return nets;
-  }
-
-  private static boolean pointwise(Layer l) {
-    int[] k = ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) l.conf().getLayer()).getKernelSize();
-    return k[0] == 1 && k[1] == 1;
   }
 
   private static void assertSameAsBuiltIn(Architecture a) throws Exception {
@@ -177,18 +171,6 @@ class Im2colConvolutionTest {
   @Test
   void mobileNetConvolutionsWithoutBiasOrActivation() throws Exception {
     assertSameAsBuiltIn(Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10));
-  }
-
-  /**
-   * 1x1 convolutions with bias and ReLU, in Same and in Truncate mode, on colour input and on a
-   * non-square map, after another layer and as the first layer (no input gradient there).
-   */
-  @Test
-  void pointwiseConvolutionsWithBiasAsFirstAndLaterLayers() throws Exception {
-    assertSameAsBuiltIn(new Architecture("pw", 3, 6, 5, 4, List.of(
-        new Conv(6, 3, 1, true), new Conv(5, 1, 1, true), new Conv(4, 1, 1, false), new Dense(7))));
-    assertSameAsBuiltIn(new Architecture("pw1", 2, 5, 7, 3, List.of(
-        new Conv(4, 1, 1, false), new Conv(3, 3, 1, true), new Conv(5, 1, 1, true), new Dense(5))));
   }
 
   @Test
