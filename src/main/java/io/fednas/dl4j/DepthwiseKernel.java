@@ -226,33 +226,50 @@ final class DepthwiseKernel {
     }
   }
 
-  /** Any stride: each output pixel's delta times the tap's weights, added into the input pixel it read. */
+  /**
+   * Any stride, an input row at a time: for each output row oy that reads input row iy (through
+   * kernel row i, oy ascending) and each kernel column j, the output row's dL/dz values are spread to
+   * the input columns they read ({@link #spread}, zeros between them) and multiplied by the tap's
+   * weights into the row's sum. Each input value gets its terms in the order (oy, j) and only adds
+   * zeros besides, so the result is what adding each term into dL/dx directly gives, without
+   * that loop's scalar adds at scattered offsets.
+   */
   private void inputGradientStrided(Geometry g, float[] delta, float[] dx) {
-    Arrays.fill(dx, 0, g.inputLength(), 0f);
     int c = g.c();
+    int inRow = g.w() * c;
     int outRow = g.outW() * c;
     for (int b = 0; b < g.n(); b++) {
-      for (int oy = 0; oy < g.outH(); oy++) {
-        System.arraycopy(delta, (b * g.outH() + oy) * outRow, deltaRow, 0, outRow);
-        for (int i = 0; i < g.k(); i++) {
-          int iy = g.inputRow(oy, i);
-          if (iy < 0) {
+      for (int iy = 0; iy < g.h(); iy++) {
+        Arrays.fill(acc, 0, inRow, 0f);
+        for (int i = g.k() - 1; i >= 0; i--) {
+          int reach = iy + g.padTop() - i; // oy * stride
+          if (reach < 0 || reach % g.stride() != 0 || reach / g.stride() >= g.outH()) {
             continue;
           }
-          int inRow = (b * g.h() + iy) * g.w() * c;
+          int deltaRowStart = (b * g.outH() + reach / g.stride()) * outRow;
           for (int j = 0; j < g.k(); j++) {
             int from = g.firstColumn(j);
             int to = g.endColumn(j);
-            multiply(run, tapRows[i * g.k() + j], deltaRow, from * c, to * c);
-            for (int ox = from; ox < to; ox++) {
-              int in = inRow + (ox * g.stride() + j - g.padLeft()) * c;
-              for (int ch = 0; ch < c; ch++) {
-                dx[in + ch] += run[ox * c + ch];
-              }
+            if (from < to) {
+              spread(g, delta, deltaRowStart, j, from, to, run);
+              multiplyAdd(acc, tapRows[i * g.k() + j], run, 0, inRow);
             }
           }
         }
+        System.arraycopy(acc, 0, dx, (b * g.h() + iy) * inRow, inRow);
       }
+    }
+  }
+
+  /**
+   * run[ix*C + c] = delta[output row, ox, c] at ix = ox*stride + j - padLeft for output columns
+   * [from, to), and 0 at every other column of the input row: the terms tap column j adds to the row.
+   */
+  private static void spread(Geometry g, float[] delta, int deltaRow, int j, int from, int to, float[] run) {
+    int c = g.c();
+    Arrays.fill(run, 0, g.w() * c, 0f);
+    for (int ox = from; ox < to; ox++) {
+      System.arraycopy(delta, deltaRow + ox * c, run, (ox * g.stride() + j - g.padLeft()) * c, c);
     }
   }
 
@@ -277,13 +294,6 @@ final class DepthwiseKernel {
   private static void multiplyAdd(float[] acc, float[] a, float[] b, int from, int to) {
     for (int q = from; q < to; q++) {
       acc[q] += a[q] * b[q];
-    }
-  }
-
-  /** out[q] = a[q] * b[q] for q in [from, to). */
-  private static void multiply(float[] out, float[] a, float[] b, int from, int to) {
-    for (int q = from; q < to; q++) {
-      out[q] = a[q] * b[q];
     }
   }
 
