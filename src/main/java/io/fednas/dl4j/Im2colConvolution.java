@@ -92,7 +92,9 @@ final class Im2colConvolution extends CpuConvolution {
       return null;
     }
     Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
-    return remembered.output(s, input, weights, bias, workspaceMgr, (x, b, z) -> forward(x, weights, b, s, z));
+    INDArray z = output(s, weights, workspaceMgr);
+    forward(NdBuffers.toFloats(input), weights, bias == null ? null : NdBuffers.toFloats(bias), s, z);
+    return z;
   }
 
   /** The output into {@code z}, a chunk of images at a time. */

@@ -8,6 +8,7 @@ import io.fednas.model.LayerSpec.DepthwiseBn;
 import io.fednas.model.LayerSpec.GlobalAvgPool;
 import io.fednas.model.LayerSpec.MaxPool;
 import io.fednas.model.LayerSpec;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -56,6 +57,8 @@ public final class NetworkBuilder {
         .updater(updater)
         .trainingWorkspaceMode(WorkspaceMode.ENABLED)
         .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+        // a convolution layer keeps its forward output for its backprop, which would compute it again
+        .cacheMode(CacheMode.DEVICE)
         .list();
     for (LayerSpec l : a.layers()) {
       if (l instanceof Conv c) {

@@ -65,9 +65,10 @@ final class OneDnnConvolution extends CpuConvolution {
     Im2colConvolution.Shape s = Im2colConvolution.Shape.of(input, weights, kernel, strides, pad, convolutionMode);
     INDArray[] inputs = bias == null ? new INDArray[] {input, weights}
         : new INDArray[] {input, weights, bias.reshape(s.outC())};
-    return remembered.output(s, input, weights, bias, workspaceMgr, (x, b, z) ->
-        Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(z)
-            .addIntegerArguments(args(kernel, strides, pad, convolutionMode)).build()));
+    INDArray z = output(s, weights, workspaceMgr);
+    Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(z)
+        .addIntegerArguments(args(kernel, strides, pad, convolutionMode)).build());
+    return z;
   }
 
   @Override

@@ -102,12 +102,12 @@ class Im2colConvolutionTest {
   }
 
   /**
-   * The helper remembers its last input's output (DL4J recomputes it in backprop), and the
-   * MobileNet's kernels share their thread's scratch arrays: interleaving other inputs and a weight
-   * change must never serve a stale value.
+   * The network keeps each convolution's forward output for its backprop (DL4J's cache mode), and
+   * the MobileNet's kernels share their thread's scratch arrays: interleaving other inputs and a
+   * weight change must never serve a stale value.
    */
   @Test
-  void rememberedForwardResultsAreNeverStale() throws Exception {
+  void keptForwardResultsAreNeverStale() throws Exception {
     for (Architecture a : List.of(Architectures.byName("lenet", 1, 28, 28, 10),
         Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10))) {
       for (MultiLayerNetwork fast : withHelpers(a)) {
@@ -134,7 +134,7 @@ class Im2colConvolutionTest {
         net.computeGradientAndScore();
       }
       assertTrue(maxRelDiff(ref.gradient().gradient(), fast.gradient().gradient()) < 1e-4, "gradients at step " + step);
-      // the same change of every weight on both: the next step's weights differ from the remembered ones
+      // the same change of every weight on both: the next step's weights differ from the kept ones
       INDArray change = Nd4j.rand(DataType.FLOAT, ref.params().shape()).subi(0.5).muli(0.2);
       ref.params().addi(change);
       fast.params().addi(change);
