@@ -131,8 +131,8 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     arithmetic.gradient(x, d, s, NdBuffers.toFloats(meanCache), invStd, NdBuffers.toFloats(gamma), dGamma, dBeta, out);
     INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
     NdBuffers.copyPrefixInto(out, dx);
-    dGammaView.assign(Nd4j.createFromArray(dGamma).reshape(dGammaView.shape()));
-    dBetaView.assign(Nd4j.createFromArray(dBeta).reshape(dBetaView.shape()));
+    NdBuffers.write(dGamma, dGammaView);
+    NdBuffers.write(dBeta, dBetaView);
     Gradient grad = new DefaultGradient();
     grad.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
     grad.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);

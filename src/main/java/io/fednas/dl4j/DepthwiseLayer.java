@@ -15,7 +15,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DL4J's depthwise convolution layer computing its forward and backward passes with {@link
@@ -111,7 +110,7 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     first = Scratch.get(FIRST, g.inputLength());
     DepthwiseKernel.toChannelFirst(dx, g.n(), g.c(), g.h() * g.w(), first);
     INDArray weightGradView = gradientViews.get(DepthwiseConvolutionParamInitializer.WEIGHT_KEY);
-    weightGradView.assign(Nd4j.createFromArray(dw).reshape('c', weightGradView.shape())); // a view: not offset 0
+    NdBuffers.write(dw, weightGradView);
     INDArray outEpsilon = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
     NdBuffers.copyPrefixInto(first, outEpsilon);
     Gradient gradient = new DefaultGradient();

@@ -148,7 +148,7 @@ final class Im2colConvolution extends CpuConvolution {
     weightGradView.assign(weightGradBuffer.reshape('c', new long[] {s.outC(), s.inC(), s.kH(), s.kW()}));
     Gradient gradient = new DefaultGradient();
     if (biasGradView != null && bias != null) {
-      biasGradView.assign(Nd4j.createFromArray(channelSums(deltaByImage, s)).reshape(biasGradView.shape()));
+      NdBuffers.write(channelSums(deltaByImage, s), biasGradView);
       gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
     }
     gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');

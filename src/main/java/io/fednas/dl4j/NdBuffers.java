@@ -6,7 +6,6 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -34,7 +33,7 @@ public final class NdBuffers {
 
   /** The array's values in row-major order into the start of {@code out} (at least as long), which it returns. */
   static float[] toFloatsPrefix(INDArray src, float[] out) {
-    INDArray c = isContiguous(src) ? src : src.castTo(DataType.FLOAT).dup('c');
+    INDArray c = isPacked(src) ? src : src.castTo(DataType.FLOAT).dup('c');
     if (c.length() > out.length) {
       throw new IllegalArgumentException("an array of " + c.length() + " values into " + out.length);
     }
@@ -43,13 +42,54 @@ public final class NdBuffers {
   }
 
   private static void checkContiguous(INDArray a, boolean fits, String other) {
-    if (!isContiguous(a) || !fits) {
+    if (!isPacked(a) || !fits) {
       throw new IllegalStateException("a contiguous c-order float array of " + a.length() + " and " + other);
     }
   }
 
+  /**
+   * Writes {@code src} (row-major) into {@code dst}: one memcpy when {@code dst}'s elements are
+   * packed in row-major order (a parameter's gradient view is), else an ND4J assign.
+   */
+  static void write(float[] src, INDArray dst) {
+    if (isPacked(dst) && src.length == dst.length()) {
+      copyPrefixInto(src, dst);
+    } else {
+      dst.assign(Nd4j.createFromArray(src).reshape('c', dst.shape()));
+    }
+  }
+
   private static boolean isContiguous(INDArray a) {
-    return a.ordering() == 'c' && a.offset() == 0 && a.dataType() == DataType.FLOAT && Shape.hasDefaultStridesForShape(a);
+    return isPacked(a) && a.offset() == 0;
+  }
+
+  /**
+   * Whether the array's elements, row-major, are the first {@code length()} floats at its buffer's
+   * address: row-major strides, starting where its buffer starts. A view of a flat
+   * parameter or gradient vector is such an array: ND4J gives it a buffer of its own that starts at
+   * its first element (the address already includes the offset).
+   */
+  private static boolean isPacked(INDArray a) {
+    return a.dataType() == DataType.FLOAT && rowMajorStrides(a) && a.offset() == a.data().offset()
+        && a.data().length() >= a.length();
+  }
+
+  /**
+   * Whether each dimension's stride is the product of the sizes after it, ignoring dimensions of size
+   * 1 (their stride never matters). Not ND4J's own check, which refuses a parameter's [k, k, C, 1]
+   * view and a vector flagged 'f', though both are laid out row-major.
+   */
+  private static boolean rowMajorStrides(INDArray a) {
+    long[] shape = a.shape();
+    long[] stride = a.stride();
+    long expected = 1;
+    for (int d = shape.length - 1; d >= 0; d--) {
+      if (shape[d] != 1 && stride[d] != expected) {
+        return false;
+      }
+      expected *= shape[d];
+    }
+    return true;
   }
 
   /**
