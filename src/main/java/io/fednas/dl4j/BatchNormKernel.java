@@ -28,6 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
 final class BatchNormKernel implements BatchNormalizationHelper {
   private INDArray meanCache; // the last training forward pass's batch statistics, [channels]
   private INDArray varCache;
+  private float[] batchMean; // the same, in Java
+  private float[] batchVar;
   private final BatchNormArithmetic arithmetic = new BatchNormArithmetic();
 
   @Override
@@ -85,6 +87,8 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       }
       NdBuffers.copyInto(m, meanCache);
       NdBuffers.copyInto(v, varCache);
+      batchMean = m;
+      batchVar = v;
     } else {
       m = NdBuffers.toFloats(mean);
       v = NdBuffers.toFloats(var);
@@ -102,6 +106,31 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
     NdBuffers.copyPrefixInto(o, out);
     return out;
+  }
+
+  /**
+   * DL4J's gradients for the running mean and variance, from the last training forward pass's batch
+   * statistics: (running - batch) x (1 - decay), computed as DL4J's layer computes them (a float
+   * subtraction, then a float multiply by 1 - decay rounded to float), into the two views. False
+   * when there has been no training forward pass.
+   */
+  boolean runningStatisticsGradients(INDArray runningMean, INDArray runningVar, double decay, INDArray dMeanView,
+      INDArray dVarView) {
+    if (batchMean == null || batchMean.length != runningMean.length()) {
+      return false;
+    }
+    float rate = (float) (1 - decay);
+    NdBuffers.write(decayed(NdBuffers.toFloats(runningMean), batchMean, rate), dMeanView);
+    NdBuffers.write(decayed(NdBuffers.toFloats(runningVar), batchVar, rate), dVarView);
+    return true;
+  }
+
+  private static float[] decayed(float[] running, float[] batch, float rate) {
+    float[] d = new float[running.length];
+    for (int c = 0; c < d.length; c++) {
+      d[c] = (running[c] - batch[c]) * rate;
+    }
+    return d;
   }
 
   /** The values of {@code a} in scratch array {@code slot}. */

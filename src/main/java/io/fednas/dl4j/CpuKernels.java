@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
  * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
  * ReluBackprop} for ReLU, {@link DepthwiseLayer} in place of DL4J's depthwise convolution layers and
- * {@link BatchNormKernel} in its batch-norm layers.
+ * {@link BatchNormLayer} with {@link BatchNormKernel} in place of its batch-norm layers.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
  *
  * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
@@ -61,6 +61,7 @@ final class CpuKernels {
       } else if (layer.getClass() == DepthwiseConvolution2DLayer.class) {
         layer = replace(net, layer, new DepthwiseLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
       } else if (layer.getClass() == BatchNormalization.class) {
+        layer = replace(net, layer, new BatchNormLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
         set(BATCH_NORM_HELPER, layer, new BatchNormKernel());
       }
       if (layer.conf().getLayer() instanceof BaseLayer conf && new ActivationReLU().equals(conf.getActivationFn())

@@ -163,6 +163,7 @@ class CpuKernelsTest {
         assertInstanceOf(DepthwiseLayer.class, l);
         depthwise++;
       } else if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+        assertInstanceOf(BatchNormLayer.class, l);
         assertInstanceOf(BatchNormKernel.class, l.getHelper());
         batchNorms++;
       }
