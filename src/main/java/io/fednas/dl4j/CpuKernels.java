@@ -20,8 +20,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * convolutions where the native library has oneDNN and {@link Im2colConvolution} for the others
  * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
  * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
- * ReluBackprop} for ReLU, {@link DepthwiseLayer} in place of DL4J's depthwise convolution layers and
- * {@link BatchNormLayer} with {@link BatchNormKernel} in place of its batch-norm layers.
+ * ReluBackprop} for ReLU ({@link ReluLayer} in place of DL4J's ReLU activation layers), {@link
+ * DepthwiseLayer} in place of DL4J's depthwise convolution layers and {@link BatchNormLayer} with
+ * {@link BatchNormKernel} in place of its batch-norm layers.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
  *
  * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
@@ -70,10 +71,10 @@ final class CpuKernels {
         ((BaseLayer) own.getLayer()).setActivationFn(new ReluBackprop());
         owner.setConf(own);
       } else if (layer.conf().getLayer() instanceof ActivationLayer conf
-          && new ActivationReLU().equals(conf.getActivationFn()) && layer instanceof AbstractLayer<?> owner) {
+          && new ActivationReLU().equals(conf.getActivationFn())) {
         NeuralNetConfiguration own = layer.conf().clone(); // the ReLU after a batch norm
         ((ActivationLayer) own.getLayer()).setActivationFn(new ReluBackprop());
-        owner.setConf(own);
+        replace(net, layer, new ReluLayer(own, net.getLayerWiseConfigurations().getDataType()));
       }
     }
   }

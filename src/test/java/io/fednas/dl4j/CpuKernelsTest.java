@@ -152,12 +152,13 @@ class CpuKernelsTest {
     }
   }
 
-  /** A MobileNet's depthwise layers and batch norms run the project's kernels too, and training still learns. */
+  /** A MobileNet's depthwise layers, batch norms and their ReLUs run the project's kernels too, and training still learns. */
   @Test
   void mobileNetLayersRunTheProjectsKernels() {
     MultiLayerNetwork net = NetworkBuilder.build(Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10), 1, 0.1, 0.9);
     int depthwise = 0;
     int batchNorms = 0;
+    int relus = 0;
     for (Layer l : net.getLayers()) {
       if (l instanceof org.deeplearning4j.nn.layers.convolution.DepthwiseConvolution2DLayer) {
         assertInstanceOf(DepthwiseLayer.class, l);
@@ -166,10 +167,14 @@ class CpuKernelsTest {
         assertInstanceOf(BatchNormLayer.class, l);
         assertInstanceOf(BatchNormKernel.class, l.getHelper());
         batchNorms++;
+      } else if (l instanceof org.deeplearning4j.nn.layers.ActivationLayer) {
+        assertInstanceOf(ReluLayer.class, l);
+        relus++;
       }
     }
     assertEquals(9, depthwise);
     assertEquals(19, batchNorms);
+    assertEquals(19, relus);
     Nd4j.getRandom().setSeed(4);
     INDArray x = Nd4j.rand(DataType.FLOAT, 16, 784);
     INDArray y = Nd4j.zeros(DataType.FLOAT, 16, 10);
