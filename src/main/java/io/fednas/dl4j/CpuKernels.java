@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * convolutions where the native library has oneDNN and {@link Im2colConvolution} for the others
  * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
  * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
- * ReluBackprop} for ReLU ({@link ReluLayer} in place of DL4J's ReLU activation layers), {@link
+ * ReluBackprop} for ReLU ({@link ReluLayer} in place of DL4J's ReLU layer after a batch norm), {@link
  * DepthwiseLayer} in place of DL4J's depthwise convolution layers and {@link BatchNormLayer} with
  * {@link BatchNormKernel} in place of its batch-norm layers.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
@@ -71,10 +71,15 @@ final class CpuKernels {
         ((BaseLayer) own.getLayer()).setActivationFn(new ReluBackprop());
         owner.setConf(own);
       } else if (layer.conf().getLayer() instanceof ActivationLayer conf
-          && new ActivationReLU().equals(conf.getActivationFn())) {
-        NeuralNetConfiguration own = layer.conf().clone(); // the ReLU after a batch norm
+          && new ActivationReLU().equals(conf.getActivationFn()) && layer instanceof AbstractLayer<?> owner) {
+        NeuralNetConfiguration own = layer.conf().clone();
         ((ActivationLayer) own.getLayer()).setActivationFn(new ReluBackprop());
-        replace(net, layer, new ReluLayer(own, net.getLayerWiseConfigurations().getDataType()));
+        if (layer.getIndex() > 0 && layers[layer.getIndex() - 1] instanceof BatchNormLayer) {
+          // in place: a batch norm's backprop does not read its output
+          replace(net, layer, new ReluLayer(own, net.getLayerWiseConfigurations().getDataType()));
+        } else {
+          owner.setConf(own);
+        }
       }
     }
   }
