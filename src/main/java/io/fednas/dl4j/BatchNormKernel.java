@@ -143,21 +143,20 @@ final class BatchNormKernel implements BatchNormalizationHelper {
   public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
       INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps, CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
-    if (!supported(input, format) || meanCache == null || gamma == null || dGammaView == null) {
+    if (!supported(input, format) || batchMean == null || gamma == null || dGammaView == null) {
       return null;
     }
     BatchNormArithmetic.Shape s = shape(input);
     float[] x = staged(input, 0);
     float[] d = staged(epsilon, 1);
-    float[] v = NdBuffers.toFloats(varCache);
     float[] invStd = new float[s.c()];
     for (int c = 0; c < s.c(); c++) {
-      invStd[c] = (float) (1 / Math.sqrt(v[c] + eps));
+      invStd[c] = (float) (1 / Math.sqrt(batchVar[c] + eps));
     }
     float[] dGamma = new float[s.c()];
     float[] dBeta = new float[s.c()];
     float[] out = Scratch.get(2, s.length());
-    arithmetic.gradient(x, d, s, NdBuffers.toFloats(meanCache), invStd, NdBuffers.toFloats(gamma), dGamma, dBeta, out);
+    arithmetic.gradient(x, d, s, batchMean, invStd, NdBuffers.toFloats(gamma), dGamma, dBeta, out);
     INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
     NdBuffers.copyPrefixInto(out, dx);
     NdBuffers.write(dGamma, dGammaView);
