@@ -46,6 +46,7 @@ fi
 flags=$(sed -n 's/^flags\s*:\s*//p' /proc/cpuinfo | head -1 | tr ' ' '\n' | grep -E '^(avx|avx2|fma|avx512.*|amx.*)$' | tr '\n' ' ' | sed 's/ $//')
 echo "host: $(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1), $(nproc) cores; CPU flags: $flags"
 echo "this checkout: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src .mvn || echo ' (with uncommitted changes)')${against:+; against $against}"
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for batch in $batches; do
   for side in $sides; do : > "$work/$side.$batch"; done
   for r in $(seq 1 "$reps"); do
@@ -55,7 +56,6 @@ for batch in $batches; do
       echo "$line" | sed 's/.*median \([0-9.]*\) ms.*/\1/' >> "$work/$side.$batch"
     done
   done
-  median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
   if [ -n "$against" ]; then
     a=$(median "$work/rev.$batch"); b=$(median "$work/this.$batch")
     echo "$model batch $batch: $against $a ms, this $b ms per minibatch (medians of $reps runs): $against / this $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')"

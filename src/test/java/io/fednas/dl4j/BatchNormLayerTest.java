@@ -1,6 +1,6 @@
 package io.fednas.dl4j;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.fednas.dl4j.SameBits.assertSameBits;
 
 import java.lang.reflect.Field;
 import org.deeplearning4j.nn.api.Layer;
@@ -69,14 +69,5 @@ class BatchNormLayerTest {
     layer.setInput(x.dup(), mgr);
     layer.activate(true, mgr);
     return layer.backpropGradient(eps.dup(), mgr);
-  }
-
-  private static void assertSameBits(INDArray want, INDArray got, String what) {
-    float[] w = NdBuffers.toFloats(want);
-    float[] g = NdBuffers.toFloats(got);
-    assertEquals(w.length, g.length, what);
-    for (int i = 0; i < w.length; i++) {
-      assertEquals(Float.floatToRawIntBits(w[i]), Float.floatToRawIntBits(g[i]), what + " at " + i + ": " + w[i] + " against " + g[i]);
-    }
   }
 }
