@@ -38,17 +38,32 @@ final class SparkSessions {
     // rather than through the block manager: sooner a round (docs/benchmarks/2026-11-28-sessions-1-9.md,
     // "Round overhead")
     setIfAbsent(conf, "spark.task.maxDirectResultSize", "64m");
-    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     // a standalone master that refuses the application (a wrong or missing secret) leaves Spark to
-    // stop itself after its registration retries; say why here rather than fail on the first job
-    if (master.startsWith("spark://") && !spark.sparkContext().applicationId().startsWith("app-")) {
+    // stop its context, in a thread of its own, after its registration retries: building the session
+    // can lose that race (then it fails on the stopped context) or win it (then the application has no
+    // id from the master). Either way, say why here rather than fail later.
+    boolean standalone = master.startsWith("spark://");
+    SparkSession spark;
+    try {
+      spark = SparkSession.builder().config(conf).getOrCreate();
+    } catch (IllegalStateException e) {
+      if (standalone && String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
+        throw notRegistered(master, e);
+      }
+      throw e;
+    }
+    if (standalone && !spark.sparkContext().applicationId().startsWith("app-")) {
       spark.stop();
-      throw new FedNasException("the Spark master " + master + " did not register this application: every attempt "
-          + "failed (Spark's log above says how). With security on, the secret in " + ClusterSecret.FILE_ENV
-          + " must be the cluster's own, and the master and workers must run with spark.authenticate; with security "
-          + "off, the cluster must not require it (docs/DEPLOY.md, \"Security\")");
+      throw notRegistered(master, null);
     }
     return spark;
+  }
+
+  private static FedNasException notRegistered(String master, Throwable cause) {
+    return new FedNasException("the Spark master " + master + " did not register this application: every attempt "
+        + "failed (Spark's log above says how). With security on, the secret in " + ClusterSecret.FILE_ENV
+        + " must be the cluster's own, and the master and workers must run with spark.authenticate; with security "
+        + "off, the cluster must not require it (docs/DEPLOY.md, \"Security\")", cause);
   }
 
   private static void setIfAbsent(SparkConf conf, String key, String value) {
