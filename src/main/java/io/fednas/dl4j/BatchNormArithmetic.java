@@ -3,8 +3,10 @@ package io.fednas.dl4j;
 import java.util.Arrays;
 
 /**
- * The arithmetic of batch normalization over NCHW float arrays: the batch statistics, the
- * normalization, and the gradients.
+ * The arithmetic of batch normalization over float arrays of N images, channel-first (NCHW) or
+ * channel-last (NHWC): the batch statistics, the normalization, and the gradients. Both layouts give
+ * the same bits: every value is computed by the same float operations, and each channel's sum adds
+ * the same terms in the same order.
  *
  * <p>How it is laid out, and why: the JIT vectorizes a loop only when every array in it is indexed
  * by the same expression, and a loop over one channel's plane (16 to 784 values here) is mostly
@@ -19,8 +21,8 @@ import java.util.Arrays;
  */
 final class BatchNormArithmetic {
 
-  /** N images of C channels of a plane of P values, row-major. */
-  record Shape(int n, int c, int p) {
+  /** N images of C channels of a plane of P values, row-major: [N, C, P], or [N, P, C] when channel-last. */
+  record Shape(int n, int c, int p, boolean channelLast) {
     int image() {
       return c * p;
     }
@@ -146,8 +148,20 @@ final class BatchNormArithmetic {
     }
   }
 
-  /** total[c] = factor x the sum of channel c's lanes, summed in double. */
+  /** total[c] = factor x the sum of channel c's lanes, summed in double over the plane in order. */
   private static void sumPerChannel(float[] lane, Shape s, float[] total, double factor) {
+    if (s.channelLast()) {
+      double[] sum = new double[s.c()];
+      for (int q = 0, end = s.image(); q < end; q += s.c()) { // all channels at once, each in plane order
+        for (int c = 0; c < s.c(); c++) {
+          sum[c] += lane[q + c];
+        }
+      }
+      for (int c = 0; c < s.c(); c++) {
+        total[c] = (float) (sum[c] * factor);
+      }
+      return;
+    }
     for (int c = 0; c < s.c(); c++) {
       double sum = 0;
       for (int q = c * s.p(), end = q + s.p(); q < end; q++) {
@@ -159,6 +173,12 @@ final class BatchNormArithmetic {
 
   /** Each channel's value repeated over its plane: laid out like one image. */
   private static void perChannel(float[] values, Shape s, float[] row) {
+    if (s.channelLast()) {
+      for (int q = 0, end = s.image(); q < end; q += s.c()) {
+        System.arraycopy(values, 0, row, q, s.c());
+      }
+      return;
+    }
     for (int c = 0; c < s.c(); c++) {
       Arrays.fill(row, c * s.p(), (c + 1) * s.p(), values[c]);
     }

@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Batch normalization of NCHW float activations, plugged into DL4J's BatchNormalization layer
  * through its helper interface: {@link BatchNormArithmetic} over Java copies of the activations
- * (one memcpy each way).
+ * (one memcpy each way). Activations laid out channel-last ({@link NdBuffers#channelLastView}) stay
+ * so: the output and dL/dx take the input's layout.
  *
  * <p>Why: DL4J 1.0.0-M2.1's oneDNN helper for batch norm never switches on (it looks for a native
  * class under a name that release no longer has), so the layer falls back to generic ND4J
@@ -58,11 +59,13 @@ final class BatchNormKernel implements BatchNormalizationHelper {
   }
 
   private static BatchNormArithmetic.Shape shape(INDArray x) {
-    return new BatchNormArithmetic.Shape((int) x.size(0), (int) x.size(1), (int) (x.size(2) * x.size(3)));
+    return new BatchNormArithmetic.Shape((int) x.size(0), (int) x.size(1), (int) (x.size(2) * x.size(3)),
+        NdBuffers.isChannelLast(x));
   }
 
+  /** NCHW float activations laid out row-major or channel-last. */
   private static boolean supported(INDArray x, CNN2DFormat format) {
-    return x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT && NdBuffers.view(x) != null;
+    return x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT && NdBuffers.memory(x) != null;
   }
 
   @Override
@@ -72,7 +75,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null; // DL4J's own path
     }
     BatchNormArithmetic.Shape s = shape(x);
-    float[] in = staged(x, 0);
+    float[] in = staged(NdBuffers.memory(x), 0);
     float[] m;
     float[] v;
     if (training) {
@@ -103,8 +106,8 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     }
     float[] o = Scratch.get(1, s.length());
     arithmetic.normalize(in, s, scale, shift, o);
-    INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
-    NdBuffers.copyPrefixInto(o, out);
+    INDArray out = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS, x.shape(), s.channelLast());
+    NdBuffers.copyPrefixInto(o, NdBuffers.memory(out));
     return out;
   }
 
@@ -147,8 +150,9 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null;
     }
     BatchNormArithmetic.Shape s = shape(input);
-    float[] x = staged(input, 0);
-    float[] d = staged(epsilon, 1);
+    float[] x = staged(NdBuffers.memory(input), 0);
+    float[] d = staged(NdBuffers.memory(NdBuffers.inLayout(epsilon, s.channelLast(), workspaceMgr,
+        ArrayType.ACTIVATION_GRAD)), 1);
     float[] invStd = new float[s.c()];
     for (int c = 0; c < s.c(); c++) {
       invStd[c] = (float) (1 / Math.sqrt(batchVar[c] + eps));
@@ -157,8 +161,8 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     float[] dBeta = new float[s.c()];
     float[] out = Scratch.get(2, s.length());
     arithmetic.gradient(x, d, s, batchMean, invStd, NdBuffers.toFloats(gamma), dGamma, dBeta, out);
-    INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-    NdBuffers.copyPrefixInto(out, dx);
+    INDArray dx = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), s.channelLast());
+    NdBuffers.copyPrefixInto(out, NdBuffers.memory(dx));
     NdBuffers.write(dGamma, dGammaView);
     NdBuffers.write(dBeta, dBetaView);
     Gradient grad = new DefaultGradient();

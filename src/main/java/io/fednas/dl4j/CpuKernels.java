@@ -48,6 +48,14 @@ final class CpuKernels {
 
   /** As {@link #install(MultiLayerNetwork)}, with oneDNN's convolutions or without (the tests compare both). */
   static void install(MultiLayerNetwork net, boolean oneDnn) {
+    install(net, oneDnn, true);
+  }
+
+  /**
+   * As {@link #install(MultiLayerNetwork, boolean)}, with activations passed channel-last between the
+   * kernels that read them so ({@link #allowChannelLast}) or always row-major (the tests compare both).
+   */
+  static void install(MultiLayerNetwork net, boolean oneDnn, boolean channelLast) {
     if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
       return;
     }
@@ -80,6 +88,37 @@ final class CpuKernels {
         } else {
           owner.setConf(own);
         }
+      }
+    }
+    if (channelLast) {
+      allowChannelLast(net.getLayers());
+    }
+  }
+
+  /**
+   * Lets a depthwise or oneDNN convolution layer leave its output channel-last when every layer that
+   * reads it, up to the next convolution, is the project's and reads that layout: batch norms and
+   * their ReLUs, then a depthwise or oneDNN convolution. In a MobileNet that is every block but the
+   * last (global pooling is DL4J's). Why: the depthwise kernel works channel-last and oneDNN reorders
+   * channel-last faster, so in between, transposes were all that the layout cost.
+   */
+  private static void allowChannelLast(Layer[] layers) {
+    for (int i = 0; i < layers.length; i++) {
+      boolean depthwise = layers[i] instanceof DepthwiseLayer;
+      boolean oneDnn = layers[i].getHelper() instanceof OneDnnConvolution;
+      if (!depthwise && !oneDnn) {
+        continue;
+      }
+      int next = i + 1;
+      while (next < layers.length && (layers[next] instanceof BatchNormLayer || layers[next] instanceof ReluLayer)) {
+        next++;
+      }
+      boolean allowed = next < layers.length
+          && (layers[next] instanceof DepthwiseLayer || layers[next].getHelper() instanceof OneDnnConvolution);
+      if (depthwise) {
+        ((DepthwiseLayer) layers[i]).channelLastOutput(allowed);
+      } else {
+        ((OneDnnConvolution) layers[i].getHelper()).channelLastOutput(allowed);
       }
     }
   }

@@ -20,7 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * DL4J's depthwise convolution layer computing its forward and backward passes with {@link
  * DepthwiseKernel}, over channel-last Java arrays: for the layers a MobileNet uses (NCHW, one filter per
  * channel, no bias, no activation of its own, no dilation, dropout or weight noise). Anything else
- * goes to DL4J's own code.
+ * goes to DL4J's own code. It reads activations and gradients in either layout, row-major or
+ * channel-last ({@link NdBuffers#channelLastView}); its output is channel-last where {@link
+ * CpuKernels} allows, and dL/dx takes the input's layout.
  *
  * <p>Why: libnd4j's {@code depthwise_conv2d} and its backprop cost about ten milliseconds per layer
  * and minibatch on a small MobileNet, an order of magnitude more than the arithmetic, which is a
@@ -34,9 +36,15 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
   private static final int VALUES_LAST = 2;
   private static final int GRADIENT_LAST = 3;
   private final DepthwiseKernel arithmetic = new DepthwiseKernel();
+  /** Whether the output may stay channel-last: the layers that read it are the project's ({@link CpuKernels}). */
+  private boolean channelLastOutput;
 
   DepthwiseLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
+  }
+
+  void channelLastOutput(boolean allowed) {
+    channelLastOutput = allowed;
   }
 
   private DepthwiseKernel.Geometry geometry() {
@@ -76,20 +84,41 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
     float[] z = Scratch.get(VALUES_LAST, g.outputLength());
     arithmetic.forward(g, x, weights, z);
-    float[] first = Scratch.get(FIRST, g.outputLength());
-    DepthwiseKernel.toChannelFirst(z, g.n(), g.c(), g.outH() * g.outW(), first);
-    INDArray output = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
-        new long[] {g.n(), g.c(), g.outH(), g.outW()}, 'c');
-    NdBuffers.copyPrefixInto(first, output);
+    INDArray output = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS,
+        new long[] {g.n(), g.c(), g.outH(), g.outW()}, channelLastOutput);
+    store(z, g.outH() * g.outW(), output);
     return new Pair<>(output, null);
   }
 
   /** The layer's input, channel-last, in scratch slot {@link #INPUT_LAST}. */
   private float[] inputChannelLast(DepthwiseKernel.Geometry g) {
-    float[] first = NdBuffers.toFloatsPrefix(input, Scratch.get(FIRST, g.inputLength()));
-    float[] last = Scratch.get(INPUT_LAST, g.inputLength());
-    DepthwiseKernel.toChannelLast(first, g.n(), g.c(), g.h() * g.w(), last);
+    return channelLast(input, g.h() * g.w(), INPUT_LAST);
+  }
+
+  /** {@code a}'s values channel-last in scratch slot {@code slot}: one memcpy when its memory already is. */
+  private static float[] channelLast(INDArray a, int plane, int slot) {
+    int n = (int) a.size(0);
+    int c = (int) a.size(1);
+    float[] last = Scratch.get(slot, n * c * plane);
+    if (NdBuffers.isChannelLast(a)) {
+      return NdBuffers.toFloatsPrefix(NdBuffers.channelLastMemory(a), last);
+    }
+    float[] first = NdBuffers.toFloatsPrefix(a, Scratch.get(FIRST, n * c * plane));
+    DepthwiseKernel.toChannelLast(first, n, c, plane, last);
     return last;
+  }
+
+  /** Channel-last values into {@code a}'s memory, in {@code a}'s layout. */
+  private static void store(float[] last, int plane, INDArray a) {
+    if (NdBuffers.isChannelLast(a)) {
+      NdBuffers.copyPrefixInto(last, NdBuffers.channelLastMemory(a));
+      return;
+    }
+    int n = (int) a.size(0);
+    int c = (int) a.size(1);
+    float[] first = Scratch.get(FIRST, n * c * plane);
+    DepthwiseKernel.toChannelFirst(last, n, c, plane, first);
+    NdBuffers.copyPrefixInto(first, a);
   }
 
   @Override
@@ -101,18 +130,16 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     float[] x = inputChannelLast(g);
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
     // no activation of its own: dL/dz is dL/dout
-    float[] first = NdBuffers.toFloatsPrefix(epsilon, Scratch.get(FIRST, g.outputLength()));
-    float[] delta = Scratch.get(VALUES_LAST, g.outputLength());
-    DepthwiseKernel.toChannelLast(first, g.n(), g.c(), g.outH() * g.outW(), delta);
+    float[] delta = channelLast(epsilon, g.outH() * g.outW(), VALUES_LAST);
     float[] dx = Scratch.get(GRADIENT_LAST, g.inputLength());
     float[] dw = new float[weights.length];
     arithmetic.backward(g, x, weights, delta, dx, dw);
-    first = Scratch.get(FIRST, g.inputLength());
-    DepthwiseKernel.toChannelFirst(dx, g.n(), g.c(), g.h() * g.w(), first);
     INDArray weightGradView = gradientViews.get(DepthwiseConvolutionParamInitializer.WEIGHT_KEY);
     NdBuffers.write(dw, weightGradView);
-    INDArray outEpsilon = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-    NdBuffers.copyPrefixInto(first, outEpsilon);
+    // dL/dx in the input's layout: the layer before reads it as it wrote the input
+    INDArray outEpsilon = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(),
+        NdBuffers.isChannelLast(input));
+    store(dx, g.h() * g.w(), outEpsilon);
     Gradient gradient = new DefaultGradient();
     gradient.setGradientFor(DepthwiseConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
     return new Pair<>(gradient, outEpsilon);

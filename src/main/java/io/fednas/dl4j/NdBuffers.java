@@ -3,6 +3,8 @@ package io.fednas.dl4j;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -109,6 +111,59 @@ public final class NdBuffers {
   /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */
   public static float[] toFloats(INDArray src) {
     return toFloatsPrefix(src, new float[(int) src.length()]);
+  }
+
+  /**
+   * The row-major [N, H, W, C] memory under {@code a}, an [N, C, H, W] array laid out channel-last
+   * (as {@link #channelLastView} makes them); null for any other array. An array with one channel
+   * or a 1 x 1 plane is laid out both ways at once.
+   */
+  static INDArray channelLastMemory(INDArray a) {
+    if (a.rank() != 4) {
+      return null;
+    }
+    INDArray memory = a.permute(0, 2, 3, 1);
+    return isPacked(memory) ? memory : null;
+  }
+
+  /**
+   * The [N, C, H, W] view of row-major [N, H, W, C] memory: how the project's kernels pass
+   * channel-last activations and gradients between DL4J's layers, which see the shape they expect.
+   */
+  static INDArray channelLastView(INDArray memory) {
+    return memory.permute(0, 3, 1, 2);
+  }
+
+  /** Whether {@code a} is laid out channel-last and not also row-major (as one channel or a 1 x 1 plane are). */
+  static boolean isChannelLast(INDArray a) {
+    return !isPacked(a) && channelLastMemory(a) != null;
+  }
+
+  /**
+   * The row-major array whose memory is {@code a}'s: {@code a} itself when packed, the [N, H, W, C]
+   * memory of a channel-last array; null for any other array.
+   */
+  static INDArray memory(INDArray a) {
+    return isPacked(a) ? a : channelLastMemory(a);
+  }
+
+  /** A new workspace float array of [N, C, H, W] shape {@code nchw}, its memory channel-last or row-major. */
+  static INDArray create(LayerWorkspaceMgr workspaceMgr, ArrayType type, long[] nchw, boolean channelLast) {
+    if (!channelLast) {
+      return workspaceMgr.createUninitialized(type, DataType.FLOAT, nchw, 'c');
+    }
+    return channelLastView(workspaceMgr.createUninitialized(type, DataType.FLOAT,
+        new long[] {nchw[0], nchw[2], nchw[3], nchw[1]}, 'c'));
+  }
+
+  /** {@code a} itself when it is laid out as asked (channel-last or row-major), else a copy that is. */
+  static INDArray inLayout(INDArray a, boolean channelLast, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
+    if (a.dataType() == DataType.FLOAT && (channelLast ? channelLastMemory(a) != null : isPacked(a))) {
+      return a;
+    }
+    INDArray copy = create(workspaceMgr, type, a.shape(), channelLast);
+    copy.assign(a);
+    return copy;
   }
 
   /**

@@ -30,6 +30,11 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * needs no gradient with respect to its input, which {@code conv2d_bp} always computes (31 ms for
  * a one-channel 28 x 28 input at batch 64), so {@link Im2colConvolution} keeps it.
  *
+ * <p>Activations laid out channel-last ({@link NdBuffers#channelLastView}: a MobileNet's pointwise
+ * layers between depthwise layers) go to oneDNN as NHWC, without a transpose; the output stays
+ * channel-last where {@link CpuKernels} allows. The same bits as NCHW: oneDNN reorders both into
+ * the same blocked layout and runs the same kernel there.
+ *
  * <p>Results equal DL4J's up to float rounding (the test suite compares them) and depend on shapes
  * and the native thread count only (one per task by default), not on executors.
  */
@@ -49,10 +54,33 @@ final class OneDnnConvolution extends CpuConvolution {
         NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo().contains("HAVE_ONEDNN");
   }
 
-  /** libnd4j's integer arguments: kernel, strides, padding, dilation, Same mode, NCHW, weights [out, in, kH, kW]. */
-  private static int[] args(int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
+  /** Whether the output may be channel-last: the layers that read it are the project's ({@link CpuKernels}). */
+  private boolean channelLastOutput;
+
+  void channelLastOutput(boolean allowed) {
+    channelLastOutput = allowed;
+  }
+
+  /**
+   * libnd4j's integer arguments: kernel, strides, padding, dilation, Same mode, activations NCHW (0) or
+   * NHWC (1), weights [out, in, kH, kW].
+   */
+  private static int[] args(int[] kernel, int[] strides, int[] pad, ConvolutionMode mode, boolean channelLast) {
     return new int[] {kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1], 1, 1,
-        mode == ConvolutionMode.Same ? 1 : 0, 0, 1};
+        mode == ConvolutionMode.Same ? 1 : 0, channelLast ? 1 : 0, 1};
+  }
+
+  /**
+   * Whether this call runs channel-last: its input is, and its output may be. oneDNN computes in its
+   * own blocked layout either way (the same bits), and reorders channel-last memory faster.
+   */
+  private boolean channelLast(INDArray input) {
+    return channelLastOutput && NdBuffers.isChannelLast(input);
+  }
+
+  /** The row-major memory libnd4j reads or writes for {@code a}: [N, H, W, C] when channel-last. */
+  private static INDArray memory(INDArray a, boolean channelLast) {
+    return channelLast ? NdBuffers.channelLastMemory(a) : a;
   }
 
   @Override
@@ -62,12 +90,15 @@ final class OneDnnConvolution extends CpuConvolution {
     if (unsupported(dilation, format)) {
       return null;
     }
+    boolean last = channelLast(input);
+    INDArray x = memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATIONS), last);
     Im2colConvolution.Shape s = Im2colConvolution.Shape.of(input, weights, kernel, strides, pad, convolutionMode);
-    INDArray[] inputs = bias == null ? new INDArray[] {input, weights}
-        : new INDArray[] {input, weights, bias.reshape(s.outC())};
-    INDArray z = output(s, weights, workspaceMgr);
-    Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(z)
-        .addIntegerArguments(args(kernel, strides, pad, convolutionMode)).build());
+    INDArray[] inputs = bias == null ? new INDArray[] {x, weights}
+        : new INDArray[] {x, weights, bias.reshape(s.outC())};
+    INDArray z = last ? NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS,
+        new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, true) : output(s, weights, workspaceMgr);
+    Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(memory(z, last))
+        .addIntegerArguments(args(kernel, strides, pad, convolutionMode, last)).build());
     return z;
   }
 
@@ -79,16 +110,20 @@ final class OneDnnConvolution extends CpuConvolution {
     if (unsupported(dilation, format)) {
       throw new UnsupportedOperationException("oneDNN convolution supports NCHW without dilation only");
     }
-    INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, weights.dataType(), input.shape(), 'c');
+    boolean last = channelLast(input);
+    INDArray x = memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATION_GRAD), last);
+    INDArray dz = memory(NdBuffers.inLayout(delta, last, workspaceMgr, ArrayType.ACTIVATION_GRAD), last);
+    // dL/dx in the input's layout when this call runs channel-last
+    INDArray epsNext = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), last);
     boolean withBias = bias != null && biasGradView != null;
     // the gradients go straight into DL4J's gradient views: contiguous, [out, in, kH, kW] and [out]
     INDArray biasGrad = withBias ? biasGradView.reshape(biasGradView.length()) : null;
-    INDArray[] inputs = withBias ? new INDArray[] {input, weights, bias.reshape(bias.length()), delta}
-        : new INDArray[] {input, weights, delta};
-    INDArray[] outputs = withBias ? new INDArray[] {epsNext, weightGradView, biasGrad}
-        : new INDArray[] {epsNext, weightGradView};
+    INDArray[] inputs = withBias ? new INDArray[] {x, weights, bias.reshape(bias.length()), dz}
+        : new INDArray[] {x, weights, dz};
+    INDArray[] outputs = withBias ? new INDArray[] {memory(epsNext, last), weightGradView, biasGrad}
+        : new INDArray[] {memory(epsNext, last), weightGradView};
     Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(inputs).addOutputs(outputs)
-        .addIntegerArguments(args(kernel, strides, pad, convolutionMode)).build());
+        .addIntegerArguments(args(kernel, strides, pad, convolutionMode, last)).build());
     if (withBias && biasGrad.data() != biasGradView.data()) {
       biasGradView.assign(biasGrad.reshape(biasGradView.shape())); // reshape had to copy
     }

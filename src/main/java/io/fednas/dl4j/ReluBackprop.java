@@ -22,13 +22,26 @@ final class ReluBackprop extends ActivationReLU {
     if (z == null || grad == null || !Arrays.equals(in.shape(), epsilon.shape())) {
       return super.backprop(in, epsilon);
     }
-    int n = (int) in.length();
+    gradient(z, grad, z, (int) in.length());
+    return new Pair<>(in, null); // DL4J's contract: backprop may overwrite its input
+  }
+
+  /** grad = grad where z > 0, else 0, over the first n values. */
+  static void gradient(float[] z, float[] grad, int n) {
+    for (int i = 0; i < n; i++) {
+      int bits = Float.floatToRawIntBits(z[i]);
+      int positive = (-bits & ~bits & (bits - 0x7f800001)) >> 31;
+      grad[i] = Float.intBitsToFloat(Float.floatToRawIntBits(grad[i]) & positive);
+    }
+  }
+
+  /** out = grad where z > 0, else 0, over the first n values ({@code out} may be {@code z}). */
+  static void gradient(FloatBuffer z, FloatBuffer grad, FloatBuffer out, int n) {
     for (int i = 0; i < n; i++) {
       int bits = Float.floatToRawIntBits(z.get(i));
       // all ones when z > 0 (sign bit clear, not +0, not NaN: NaN's bits lie above +infinity's), else 0
       int positive = (-bits & ~bits & (bits - 0x7f800001)) >> 31;
-      z.put(i, Float.intBitsToFloat(Float.floatToRawIntBits(grad.get(i)) & positive));
+      out.put(i, Float.intBitsToFloat(Float.floatToRawIntBits(grad.get(i)) & positive));
     }
-    return new Pair<>(in, null); // DL4J's contract: backprop may overwrite its input
   }
 }

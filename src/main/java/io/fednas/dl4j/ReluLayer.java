@@ -1,16 +1,22 @@
 package io.fednas.dl4j;
 
+import java.nio.FloatBuffer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.ActivationLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * DL4J's activation layer for a ReLU ({@link ReluBackprop}; the one after each batch norm of a
  * MobileNet) whose training forward pass applies the ReLU to its input in place, as DL4J's layer
- * already does at inference, instead of to a copy.
+ * already does at inference, instead of to a copy; and whose backprop writes dL/dx straight from its
+ * input and dL/dout, without DL4J's copy of the input. Activations laid out channel-last ({@link
+ * NdBuffers#channelLastView}) stay so, and dL/dx takes the input's layout.
  *
  * <p>Why DL4J copies, and why the copy is not needed here: backprop needs the layer's input, and a
  * ReLU's backprop reads only whether each input is above zero, which the ReLU's output answers the
@@ -25,13 +31,35 @@ final class ReluLayer extends ActivationLayer {
     super(conf, dataType);
   }
 
+  private boolean ours() {
+    return layerConf().getActivationFn() instanceof ReluBackprop && layerConf().getIDropout() == null
+        && input != null && NdBuffers.memory(input) != null;
+  }
+
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-    if (!training || !(layerConf().getActivationFn() instanceof ReluBackprop) || layerConf().getIDropout() != null
-        || input == null) {
+    if (!ours()) {
       return super.activate(training, workspaceMgr);
     }
     input = workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
-    return layerConf().getActivationFn().getActivation(input, true);
+    // element by element, so on the memory whatever its layout
+    layerConf().getActivationFn().getActivation(NdBuffers.memory(input), training);
+    return input;
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    if (!ours()) {
+      return super.backpropGradient(epsilon, workspaceMgr);
+    }
+    boolean channelLast = NdBuffers.isChannelLast(input);
+    int n = (int) input.length();
+    float[] z = NdBuffers.toFloatsPrefix(NdBuffers.memory(input), Scratch.get(0, n));
+    float[] grad = NdBuffers.toFloatsPrefix(NdBuffers.memory(
+        NdBuffers.inLayout(epsilon, channelLast, workspaceMgr, ArrayType.ACTIVATION_GRAD)), Scratch.get(1, n));
+    ReluBackprop.gradient(z, grad, n);
+    INDArray delta = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), channelLast);
+    NdBuffers.copyPrefixInto(grad, NdBuffers.memory(delta));
+    return new Pair<>(new DefaultGradient(), delta);
   }
 }

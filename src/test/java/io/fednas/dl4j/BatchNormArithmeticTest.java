@@ -1,5 +1,6 @@
 package io.fednas.dl4j;
 
+import static io.fednas.dl4j.SameBits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -19,7 +20,7 @@ class BatchNormArithmeticTest {
     BatchNormArithmetic arithmetic = new BatchNormArithmetic();
     int[][] shapes = {{4, 3, 49}, {2, 1, 1}, {3, 5, 16}, {5, 2, 784}, {1, 7, 9}, {4, 3, 49}};
     for (int[] t : shapes) {
-      BatchNormArithmetic.Shape s = new BatchNormArithmetic.Shape(t[0], t[1], t[2]);
+      BatchNormArithmetic.Shape s = new BatchNormArithmetic.Shape(t[0], t[1], t[2], false);
       String what = s.toString();
       float[] x = new float[s.length()];
       float[] dy = new float[s.length()];
@@ -87,5 +88,72 @@ class BatchNormArithmeticTest {
         assertEquals(want, dx[i], 1e-4 * Math.max(1, Math.abs(want)), what + " dx at " + i);
       }
     }
+  }
+
+  /** Channel-last images give the bits that the same values give channel-first: statistics, output and gradients. */
+  @Test
+  void channelLastGivesTheBitsOfChannelFirst() {
+    Random r = new Random(12);
+    BatchNormArithmetic first = new BatchNormArithmetic();
+    BatchNormArithmetic last = new BatchNormArithmetic();
+    int[][] shapes = {{4, 3, 49}, {2, 1, 1}, {3, 16, 16}, {5, 2, 784}, {2, 64, 4}};
+    for (int[] t : shapes) {
+      BatchNormArithmetic.Shape f = new BatchNormArithmetic.Shape(t[0], t[1], t[2], false);
+      BatchNormArithmetic.Shape l = new BatchNormArithmetic.Shape(t[0], t[1], t[2], true);
+      String what = f.toString();
+      float[] x = new float[f.length()];
+      float[] dy = new float[f.length()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = 3f * (i / f.p() % f.c()) + r.nextFloat() - 0.5f;
+        dy[i] = r.nextFloat() - 0.5f;
+      }
+      float[] gamma = new float[f.c()];
+      float[] beta = new float[f.c()];
+      for (int c = 0; c < f.c(); c++) {
+        gamma[c] = 0.5f + r.nextFloat();
+        beta[c] = r.nextFloat() - 0.5f;
+      }
+      float[] xLast = new float[x.length];
+      float[] dyLast = new float[x.length];
+      DepthwiseKernel.toChannelLast(x, f.n(), f.c(), f.p(), xLast);
+      DepthwiseKernel.toChannelLast(dy, f.n(), f.c(), f.p(), dyLast);
+      float[][] byFirst = run(first, f, x, dy, gamma, beta);
+      float[][] byLast = run(last, l, xLast, dyLast, gamma, beta);
+      for (int k : new int[] {2, 4}) { // the output and dx back to channel-first
+        float[] back = new float[x.length];
+        DepthwiseKernel.toChannelFirst(byLast[k], f.n(), f.c(), f.p(), back);
+        byLast[k] = back;
+      }
+      String[] names = {"mean", "variance", "output", "dGamma and dBeta", "dx"};
+      for (int k = 0; k < names.length; k++) {
+        assertSameBits(byFirst[k], byLast[k], what + " " + names[k]);
+      }
+    }
+  }
+
+  /** Statistics, output, dGamma followed by dBeta, dx. */
+  private static float[][] run(BatchNormArithmetic a, BatchNormArithmetic.Shape s, float[] x, float[] dy, float[] gamma,
+      float[] beta) {
+    float[] mean = new float[s.c()];
+    float[] var = new float[s.c()];
+    a.statistics(x, s, mean, var);
+    float[] scale = new float[s.c()];
+    float[] shift = new float[s.c()];
+    float[] invStd = new float[s.c()];
+    for (int c = 0; c < s.c(); c++) {
+      invStd[c] = (float) (1 / Math.sqrt(var[c] + 1e-5));
+      scale[c] = gamma[c] * invStd[c];
+      shift[c] = beta[c] - mean[c] * scale[c];
+    }
+    float[] y = new float[s.length()];
+    a.normalize(x, s, scale, shift, y);
+    float[] dGamma = new float[s.c()];
+    float[] dBeta = new float[s.c()];
+    float[] dx = new float[s.length()];
+    a.gradient(x, dy, s, mean, invStd, gamma, dGamma, dBeta, dx);
+    float[] gradients = new float[2 * s.c()];
+    System.arraycopy(dGamma, 0, gradients, 0, s.c());
+    System.arraycopy(dBeta, 0, gradients, s.c(), s.c());
+    return new float[][] {mean, var, y, gradients, dx};
   }
 }

@@ -189,6 +189,42 @@ class CpuKernelsTest {
     assertTrue(net.score() < first / 2, "the loss fell from " + first + " to " + net.score());
   }
 
+  /**
+   * A MobileNet passing activations channel-last between its blocks' kernels computes the bits of the
+   * same network passing them row-major: parameters (running statistics included) after each training
+   * step, and an inference output. And where oneDNN runs the pointwise layers they do pass channel-last.
+   */
+  @Test
+  void channelLastActivationsGiveTheBitsOfRowMajorOnes() {
+    var a = Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10);
+    MultiLayerNetwork[] nets = new MultiLayerNetwork[2]; // row-major, channel-last
+    for (int k = 0; k < 2; k++) {
+      nets[k] = NetworkBuilder.withoutKernels(a, 3, 0.1, 0.9);
+      CpuKernels.install(nets[k], OneDnnConvolution.available(), k == 1);
+      nets[k].setUpdater(new FlatGradientUpdater(nets[k]));
+    }
+    Nd4j.getRandom().setSeed(5);
+    INDArray x = null;
+    for (int step = 0; step < 3; step++) {
+      x = Nd4j.rand(DataType.FLOAT, 12, 784);
+      INDArray y = Nd4j.zeros(DataType.FLOAT, 12, 10);
+      for (int i = 0; i < 12; i++) {
+        y.putScalar(i, (i + step) % 10, 1f);
+      }
+      for (MultiLayerNetwork net : nets) {
+        net.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+      }
+      SameBits.assertSameBits(nets[0].params(), nets[1].params(), "parameters after step " + step);
+    }
+    SameBits.assertSameBits(nets[0].output(x), nets[1].output(x), "inference output");
+    if (OneDnnConvolution.available()) {
+      long channelLast = nets[1].feedForward(x, true).stream().filter(NdBuffers::isChannelLast).count();
+      // each block's six (depthwise, pointwise, a batch norm and a ReLU after each) but the last block's
+      // pointwise three, which global pooling (DL4J's) reads
+      assertEquals(9 * 6 - 3, channelLast, "activations passed channel-last");
+    }
+  }
+
   /** The kernels sit in the layers; the network's configuration, which a saved model holds, names DL4J's classes only. */
   @Test
   void kernelsAreInstalledWhileTheConfigurationStaysDl4js() {

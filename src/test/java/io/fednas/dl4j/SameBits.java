@@ -9,8 +9,10 @@ final class SameBits {
   private SameBits() {}
 
   static void assertSameBits(INDArray want, INDArray got, String what) {
-    float[] w = NdBuffers.toFloats(want);
-    float[] g = NdBuffers.toFloats(got);
+    assertSameBits(NdBuffers.toFloats(want), NdBuffers.toFloats(got), what);
+  }
+
+  static void assertSameBits(float[] w, float[] g, String what) {
     assertEquals(w.length, g.length, what);
     for (int i = 0; i < w.length; i++) {
       assertEquals(Integer.toHexString(Float.floatToRawIntBits(w[i])), Integer.toHexString(Float.floatToRawIntBits(g[i])),
