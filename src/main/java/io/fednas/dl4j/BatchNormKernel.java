@@ -65,7 +65,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
 
   /** NCHW float activations laid out row-major or channel-last. */
   private static boolean supported(INDArray x, CNN2DFormat format) {
-    return x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT && NdBuffers.memory(x) != null;
+    return x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT && NdBuffers.isDense(x);
   }
 
   @Override
@@ -75,7 +75,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null; // DL4J's own path
     }
     BatchNormArithmetic.Shape s = shape(x);
-    float[] in = staged(NdBuffers.memory(x), 0);
+    float[] in = staged(x, 0);
     float[] m;
     float[] v;
     if (training) {
@@ -107,7 +107,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     float[] o = Scratch.get(1, s.length());
     arithmetic.normalize(in, s, scale, shift, o);
     INDArray out = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS, x.shape(), s.channelLast());
-    NdBuffers.copyPrefixInto(o, NdBuffers.memory(out));
+    NdBuffers.writeMemory(o, out);
     return out;
   }
 
@@ -136,9 +136,9 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     return d;
   }
 
-  /** The values of {@code a} in scratch array {@code slot}. */
+  /** The memory of {@code a} (dense: row-major or channel-last) in scratch array {@code slot}. */
   private static float[] staged(INDArray a, int slot) {
-    return NdBuffers.toFloatsPrefix(a, Scratch.get(slot, (int) a.length()));
+    return NdBuffers.readMemory(a, Scratch.get(slot, (int) a.length()));
   }
 
   /** The gradients from the last training forward pass's batch statistics ({@link BatchNormArithmetic#gradient}). */
@@ -150,9 +150,8 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null;
     }
     BatchNormArithmetic.Shape s = shape(input);
-    float[] x = staged(NdBuffers.memory(input), 0);
-    float[] d = staged(NdBuffers.memory(NdBuffers.inLayout(epsilon, s.channelLast(), workspaceMgr,
-        ArrayType.ACTIVATION_GRAD)), 1);
+    float[] x = staged(input, 0);
+    float[] d = staged(NdBuffers.inLayout(epsilon, s.channelLast(), workspaceMgr, ArrayType.ACTIVATION_GRAD), 1);
     float[] invStd = new float[s.c()];
     for (int c = 0; c < s.c(); c++) {
       invStd[c] = (float) (1 / Math.sqrt(batchVar[c] + eps));
@@ -162,7 +161,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     float[] out = Scratch.get(2, s.length());
     arithmetic.gradient(x, d, s, batchMean, invStd, NdBuffers.toFloats(gamma), dGamma, dBeta, out);
     INDArray dx = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), s.channelLast());
-    NdBuffers.copyPrefixInto(out, NdBuffers.memory(dx));
+    NdBuffers.writeMemory(out, dx);
     NdBuffers.write(dGamma, dGammaView);
     NdBuffers.write(dBeta, dBetaView);
     Gradient grad = new DefaultGradient();

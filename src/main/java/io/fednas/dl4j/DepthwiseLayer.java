@@ -101,7 +101,7 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     int c = (int) a.size(1);
     float[] last = Scratch.get(slot, n * c * plane);
     if (NdBuffers.isChannelLast(a)) {
-      return NdBuffers.toFloatsPrefix(NdBuffers.channelLastMemory(a), last);
+      return NdBuffers.readMemory(a, last);
     }
     float[] first = NdBuffers.toFloatsPrefix(a, Scratch.get(FIRST, n * c * plane));
     DepthwiseKernel.toChannelLast(first, n, c, plane, last);
@@ -111,7 +111,7 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
   /** Channel-last values into {@code a}'s memory, in {@code a}'s layout. */
   private static void store(float[] last, int plane, INDArray a) {
     if (NdBuffers.isChannelLast(a)) {
-      NdBuffers.copyPrefixInto(last, NdBuffers.channelLastMemory(a));
+      NdBuffers.writeMemory(last, a);
       return;
     }
     int n = (int) a.size(0);

@@ -3,6 +3,7 @@ package io.fednas.dl4j;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -95,13 +96,13 @@ public final class NdBuffers {
   }
 
   /**
-   * The memory of a contiguous, c-ordered, offset-0 float array, without a copy: element i is the
-   * array's i-th in row-major order. Null for any other array, or if ND4J's buffer is shorter than
-   * the array. For element-wise kernels, where two memcpys (in and out) would cost more than the
+   * The memory of an offset-0 float array laid out row-major (or channel-last: then element i is its
+   * i-th in that order), without a copy. Null for any other array, or if ND4J's buffer is shorter
+   * than the array. For element-wise kernels, where two memcpys (in and out) would cost more than the
    * work.
    */
   static FloatBuffer view(INDArray a) {
-    if (!isContiguous(a)) {
+    if (!isContiguous(a) && !(channelLastPacked(a) && a.offset() == 0)) {
       return null;
     }
     FloatBuffer floats = a.data().asNioFloat();
@@ -114,16 +115,35 @@ public final class NdBuffers {
   }
 
   /**
-   * The row-major [N, H, W, C] memory under {@code a}, an [N, C, H, W] array laid out channel-last
-   * (as {@link #channelLastView} makes them); null for any other array. An array with one channel
-   * or a 1 x 1 plane is laid out both ways at once.
+   * Whether {@code a}, [N, C, H, W], holds its values channel-last from its buffer's start: the strides
+   * of row-major [N, H, W, C] (size-1 dimensions ignored, so one channel or a 1 x 1 plane is laid out
+   * both ways at once). Read from the strides: a view to check would cost a native shape buffer.
    */
-  static INDArray channelLastMemory(INDArray a) {
-    if (a.rank() != 4) {
-      return null;
+  private static boolean channelLastPacked(INDArray a) {
+    if (a.rank() != 4 || a.dataType() != DataType.FLOAT || a.offset() != a.data().offset()
+        || a.data().length() < a.length()) {
+      return false;
     }
-    INDArray memory = a.permute(0, 2, 3, 1);
-    return isPacked(memory) ? memory : null;
+    long[] shape = a.shape();
+    long[] stride = a.stride();
+    long expected = 1;
+    for (int d : new int[] {1, 3, 2, 0}) { // C fastest, then W, H, N
+      if (shape[d] != 1 && stride[d] != expected) {
+        return false;
+      }
+      expected *= shape[d];
+    }
+    return true;
+  }
+
+  /** Whether {@code a} is laid out channel-last and not also row-major. */
+  static boolean isChannelLast(INDArray a) {
+    return channelLastPacked(a) && !rowMajorStrides(a);
+  }
+
+  /** Whether {@code a}'s memory holds its values row-major or channel-last, from its buffer's start. */
+  static boolean isDense(INDArray a) {
+    return isPacked(a) || channelLastPacked(a);
   }
 
   /**
@@ -134,31 +154,59 @@ public final class NdBuffers {
     return memory.permute(0, 3, 1, 2);
   }
 
-  /** Whether {@code a} is laid out channel-last and not also row-major (as one channel or a 1 x 1 plane are). */
-  static boolean isChannelLast(INDArray a) {
-    return !isPacked(a) && channelLastMemory(a) != null;
-  }
-
   /**
    * The row-major array whose memory is {@code a}'s: {@code a} itself when packed, the [N, H, W, C]
-   * memory of a channel-last array; null for any other array.
+   * memory of a channel-last array (for native ops that take it so); null for any other array.
    */
   static INDArray memory(INDArray a) {
-    return isPacked(a) ? a : channelLastMemory(a);
+    return isPacked(a) ? a : channelLastPacked(a) ? a.permute(0, 2, 3, 1) : null;
+  }
+
+  /** A dense array's memory (row-major or channel-last, as it is laid out) into the start of {@code out}, which it returns. */
+  static float[] readMemory(INDArray a, float[] out) {
+    checkDense(a, out.length);
+    new FloatPointer(a.data().addressPointer()).get(out, 0, (int) a.length());
+    return out;
+  }
+
+  /** The first {@code a.length()} values of {@code src} into a dense array's memory, as it is laid out. */
+  static void writeMemory(float[] src, INDArray a) {
+    checkDense(a, src.length);
+    new FloatPointer(a.data().addressPointer()).put(src, 0, (int) a.length());
+  }
+
+  /** {@code src}'s memory into {@code dst}'s: two dense arrays of one length laid out alike. */
+  static void copyMemory(INDArray src, INDArray dst) {
+    checkDense(src, dst.length());
+    checkDense(dst, src.length());
+    Pointer.memcpy(dst.data().addressPointer(), src.data().addressPointer(), src.length() * Float.BYTES);
+  }
+
+  private static void checkDense(INDArray a, long room) {
+    if (!isDense(a) || a.length() > room) {
+      throw new IllegalStateException("a dense float array of " + a.length() + " values, with room for " + room);
+    }
   }
 
   /** A new workspace float array of [N, C, H, W] shape {@code nchw}, its memory channel-last or row-major. */
   static INDArray create(LayerWorkspaceMgr workspaceMgr, ArrayType type, long[] nchw, boolean channelLast) {
-    if (!channelLast) {
-      return workspaceMgr.createUninitialized(type, DataType.FLOAT, nchw, 'c');
-    }
-    return channelLastView(workspaceMgr.createUninitialized(type, DataType.FLOAT,
-        new long[] {nchw[0], nchw[2], nchw[3], nchw[1]}, 'c'));
+    INDArray memory = createMemory(workspaceMgr, type, nchw, channelLast);
+    return channelLast ? channelLastView(memory) : memory;
+  }
+
+  /**
+   * The row-major memory of a new workspace array of [N, C, H, W] shape {@code nchw}: [N, H, W, C] when
+   * channel-last (its {@link #channelLastView} is the array), else the array itself. For native ops,
+   * which take the memory; a view made from the other costs another native shape buffer.
+   */
+  static INDArray createMemory(LayerWorkspaceMgr workspaceMgr, ArrayType type, long[] nchw, boolean channelLast) {
+    return workspaceMgr.createUninitialized(type, DataType.FLOAT,
+        channelLast ? new long[] {nchw[0], nchw[2], nchw[3], nchw[1]} : nchw, 'c');
   }
 
   /** {@code a} itself when it is laid out as asked (channel-last or row-major), else a copy that is. */
   static INDArray inLayout(INDArray a, boolean channelLast, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
-    if (a.dataType() == DataType.FLOAT && (channelLast ? channelLastMemory(a) != null : isPacked(a))) {
+    if (channelLast ? channelLastPacked(a) : isPacked(a)) {
       return a;
     }
     INDArray copy = create(workspaceMgr, type, a.shape(), channelLast);

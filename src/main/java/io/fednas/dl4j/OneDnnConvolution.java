@@ -80,7 +80,7 @@ final class OneDnnConvolution extends CpuConvolution {
 
   /** The row-major memory libnd4j reads or writes for {@code a}: [N, H, W, C] when channel-last. */
   private static INDArray memory(INDArray a, boolean channelLast) {
-    return channelLast ? NdBuffers.channelLastMemory(a) : a;
+    return channelLast ? NdBuffers.memory(a) : a;
   }
 
   @Override
@@ -95,11 +95,11 @@ final class OneDnnConvolution extends CpuConvolution {
     Im2colConvolution.Shape s = Im2colConvolution.Shape.of(input, weights, kernel, strides, pad, convolutionMode);
     INDArray[] inputs = bias == null ? new INDArray[] {x, weights}
         : new INDArray[] {x, weights, bias.reshape(s.outC())};
-    INDArray z = last ? NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS,
+    INDArray z = last ? NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATIONS,
         new long[] {s.mb(), s.outC(), s.outH(), s.outW()}, true) : output(s, weights, workspaceMgr);
-    Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(memory(z, last))
+    Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(z)
         .addIntegerArguments(args(kernel, strides, pad, convolutionMode, last)).build());
-    return z;
+    return last ? NdBuffers.channelLastView(z) : z;
   }
 
   @Override
@@ -114,14 +114,14 @@ final class OneDnnConvolution extends CpuConvolution {
     INDArray x = memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATION_GRAD), last);
     INDArray dz = memory(NdBuffers.inLayout(delta, last, workspaceMgr, ArrayType.ACTIVATION_GRAD), last);
     // dL/dx in the input's layout when this call runs channel-last
-    INDArray epsNext = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), last);
+    INDArray epsNext = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), last);
     boolean withBias = bias != null && biasGradView != null;
     // the gradients go straight into DL4J's gradient views: contiguous, [out, in, kH, kW] and [out]
     INDArray biasGrad = withBias ? biasGradView.reshape(biasGradView.length()) : null;
     INDArray[] inputs = withBias ? new INDArray[] {x, weights, bias.reshape(bias.length()), dz}
         : new INDArray[] {x, weights, dz};
-    INDArray[] outputs = withBias ? new INDArray[] {memory(epsNext, last), weightGradView, biasGrad}
-        : new INDArray[] {memory(epsNext, last), weightGradView};
+    INDArray[] outputs = withBias ? new INDArray[] {epsNext, weightGradView, biasGrad}
+        : new INDArray[] {epsNext, weightGradView};
     Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(inputs).addOutputs(outputs)
         .addIntegerArguments(args(kernel, strides, pad, convolutionMode, last)).build());
     if (withBias && biasGrad.data() != biasGradView.data()) {
@@ -132,6 +132,6 @@ final class OneDnnConvolution extends CpuConvolution {
       gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
     }
     gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
-    return new Pair<>(gradient, epsNext);
+    return new Pair<>(gradient, last ? NdBuffers.channelLastView(epsNext) : epsNext);
   }
 }

@@ -26,15 +26,6 @@ final class ReluBackprop extends ActivationReLU {
     return new Pair<>(in, null); // DL4J's contract: backprop may overwrite its input
   }
 
-  /** grad = grad where z > 0, else 0, over the first n values. */
-  static void gradient(float[] z, float[] grad, int n) {
-    for (int i = 0; i < n; i++) {
-      int bits = Float.floatToRawIntBits(z[i]);
-      int positive = (-bits & ~bits & (bits - 0x7f800001)) >> 31;
-      grad[i] = Float.intBitsToFloat(Float.floatToRawIntBits(grad[i]) & positive);
-    }
-  }
-
   /** out = grad where z > 0, else 0, over the first n values ({@code out} may be {@code z}). */
   static void gradient(FloatBuffer z, FloatBuffer grad, FloatBuffer out, int n) {
     for (int i = 0; i < n; i++) {

@@ -33,7 +33,7 @@ final class ReluLayer extends ActivationLayer {
 
   private boolean ours() {
     return layerConf().getActivationFn() instanceof ReluBackprop && layerConf().getIDropout() == null
-        && input != null && NdBuffers.memory(input) != null;
+        && input != null && NdBuffers.isDense(input);
   }
 
   @Override
@@ -53,13 +53,15 @@ final class ReluLayer extends ActivationLayer {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
     boolean channelLast = NdBuffers.isChannelLast(input);
-    int n = (int) input.length();
-    float[] z = NdBuffers.toFloatsPrefix(NdBuffers.memory(input), Scratch.get(0, n));
-    float[] grad = NdBuffers.toFloatsPrefix(NdBuffers.memory(
-        NdBuffers.inLayout(epsilon, channelLast, workspaceMgr, ArrayType.ACTIVATION_GRAD)), Scratch.get(1, n));
-    ReluBackprop.gradient(z, grad, n);
+    // dL/dout copied in the input's layout (one memcpy), then masked in place: two arrays in the loop, not three
     INDArray delta = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), channelLast);
-    NdBuffers.copyPrefixInto(grad, NdBuffers.memory(delta));
+    NdBuffers.copyMemory(NdBuffers.inLayout(epsilon, channelLast, workspaceMgr, ArrayType.ACTIVATION_GRAD), delta);
+    FloatBuffer z = NdBuffers.view(input);
+    FloatBuffer grad = NdBuffers.view(delta);
+    if (z == null || grad == null) {
+      return super.backpropGradient(epsilon, workspaceMgr);
+    }
+    ReluBackprop.gradient(z, grad, grad, (int) input.length());
     return new Pair<>(new DefaultGradient(), delta);
   }
 }
