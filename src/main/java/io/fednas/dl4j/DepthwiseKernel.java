@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * The arithmetic of a depthwise k x k convolution (one filter per channel, no bias) on float
- * arrays: forward, input gradient and weight gradient, channel-last (NHWC). The caller moves NCHW
- * activations in and out with {@link #toChannelLast} and {@link #toChannelFirst}.
+ * arrays: forward, input gradient and weight gradient, channel-last (NHWC). The caller moves
+ * row-major NCHW activations in and out with {@link #toChannelLast} and {@link #toChannelFirst}
+ * (between a MobileNet's kernels they are channel-last already: {@link NdBuffers#channelLastView}).
  *
  * <p>How it is laid out, and why: the JIT vectorizes a loop only when every array in it is indexed
  * by the same expression (with different offsets it cannot rule out that two arrays overlap, and

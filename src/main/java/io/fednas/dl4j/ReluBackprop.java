@@ -26,7 +26,7 @@ final class ReluBackprop extends ActivationReLU {
     return new Pair<>(in, null); // DL4J's contract: backprop may overwrite its input
   }
 
-  /** out = grad where z > 0, else 0, over the first n values ({@code out} may be {@code z}). */
+  /** out = grad where z > 0, else 0, over the first n values ({@code out} may be either of the two). */
   static void gradient(FloatBuffer z, FloatBuffer grad, FloatBuffer out, int n) {
     for (int i = 0; i < n; i++) {
       int bits = Float.floatToRawIntBits(z.get(i));
