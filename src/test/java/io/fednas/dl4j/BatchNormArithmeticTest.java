@@ -22,19 +22,11 @@ class BatchNormArithmeticTest {
     for (int[] t : shapes) {
       BatchNormArithmetic.Shape s = new BatchNormArithmetic.Shape(t[0], t[1], t[2], false);
       String what = s.toString();
-      float[] x = new float[s.length()];
-      float[] dy = new float[s.length()];
-      for (int i = 0; i < x.length; i++) {
-        int c = i / s.p() % s.c();
-        x[i] = 3f * c + 0.5f * (r.nextFloat() - 0.5f); // channel c's mean about 3c
-        dy[i] = r.nextFloat() - 0.5f;
-      }
-      float[] gamma = new float[s.c()];
-      float[] beta = new float[s.c()];
-      for (int c = 0; c < s.c(); c++) {
-        gamma[c] = 0.5f + r.nextFloat();
-        beta[c] = r.nextFloat() - 0.5f;
-      }
+      float[][] in = inputs(r, s);
+      float[] x = in[0];
+      float[] dy = in[1];
+      float[] gamma = in[2];
+      float[] beta = in[3];
       double m = (double) s.n() * s.p();
       double[] mean = new double[s.c()];
       double[] var = new double[s.c()];
@@ -101,18 +93,11 @@ class BatchNormArithmeticTest {
       BatchNormArithmetic.Shape f = new BatchNormArithmetic.Shape(t[0], t[1], t[2], false);
       BatchNormArithmetic.Shape l = new BatchNormArithmetic.Shape(t[0], t[1], t[2], true);
       String what = f.toString();
-      float[] x = new float[f.length()];
-      float[] dy = new float[f.length()];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = 3f * (i / f.p() % f.c()) + r.nextFloat() - 0.5f;
-        dy[i] = r.nextFloat() - 0.5f;
-      }
-      float[] gamma = new float[f.c()];
-      float[] beta = new float[f.c()];
-      for (int c = 0; c < f.c(); c++) {
-        gamma[c] = 0.5f + r.nextFloat();
-        beta[c] = r.nextFloat() - 0.5f;
-      }
+      float[][] in = inputs(r, f);
+      float[] x = in[0];
+      float[] dy = in[1];
+      float[] gamma = in[2];
+      float[] beta = in[3];
       float[] xLast = new float[x.length];
       float[] dyLast = new float[x.length];
       DepthwiseKernel.toChannelLast(x, f.n(), f.c(), f.p(), xLast);
@@ -129,6 +114,23 @@ class BatchNormArithmeticTest {
         assertSameBits(byFirst[k], byLast[k], what + " " + names[k]);
       }
     }
+  }
+
+  /** Random inputs for shape {@code s} (channel-first): x (channel c's mean about 3c), dL/dy, gamma, beta. */
+  private static float[][] inputs(Random r, BatchNormArithmetic.Shape s) {
+    float[] x = new float[s.length()];
+    float[] dy = new float[s.length()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = 3f * (i / s.p() % s.c()) + 0.5f * (r.nextFloat() - 0.5f);
+      dy[i] = r.nextFloat() - 0.5f;
+    }
+    float[] gamma = new float[s.c()];
+    float[] beta = new float[s.c()];
+    for (int c = 0; c < s.c(); c++) {
+      gamma[c] = 0.5f + r.nextFloat();
+      beta[c] = r.nextFloat() - 0.5f;
+    }
+    return new float[][] {x, dy, gamma, beta};
   }
 
   /** Statistics, output, dGamma followed by dBeta, dx. */
