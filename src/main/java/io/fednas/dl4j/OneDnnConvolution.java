@@ -78,11 +78,6 @@ final class OneDnnConvolution extends CpuConvolution {
     return channelLastOutput && NdBuffers.isChannelLast(input);
   }
 
-  /** The row-major memory libnd4j reads or writes for {@code a}: [N, H, W, C] when channel-last. */
-  private static INDArray memory(INDArray a, boolean channelLast) {
-    return channelLast ? NdBuffers.memory(a) : a;
-  }
-
   @Override
   public INDArray preOutput(INDArray input, INDArray weights, INDArray bias, int[] kernel, int[] strides, int[] pad,
       AlgoMode mode, FwdAlgo fwdAlgo, ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
@@ -91,7 +86,8 @@ final class OneDnnConvolution extends CpuConvolution {
       return null;
     }
     boolean last = channelLast(input);
-    INDArray x = memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATIONS), last);
+    // what libnd4j reads: row-major memory, [N, H, W, C] when channel-last
+    INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATIONS));
     Im2colConvolution.Shape s = Im2colConvolution.Shape.of(input, weights, kernel, strides, pad, convolutionMode);
     INDArray[] inputs = bias == null ? new INDArray[] {x, weights}
         : new INDArray[] {x, weights, bias.reshape(s.outC())};
@@ -111,8 +107,8 @@ final class OneDnnConvolution extends CpuConvolution {
       throw new UnsupportedOperationException("oneDNN convolution supports NCHW without dilation only");
     }
     boolean last = channelLast(input);
-    INDArray x = memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATION_GRAD), last);
-    INDArray dz = memory(NdBuffers.inLayout(delta, last, workspaceMgr, ArrayType.ACTIVATION_GRAD), last);
+    INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATION_GRAD));
+    INDArray dz = NdBuffers.memory(NdBuffers.inLayout(delta, last, workspaceMgr, ArrayType.ACTIVATION_GRAD));
     // dL/dx in the input's layout when this call runs channel-last
     INDArray epsNext = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), last);
     boolean withBias = bias != null && biasGradView != null;

@@ -19,7 +19,9 @@ final class ReluBackprop extends ActivationReLU {
   public Pair<INDArray, INDArray> backprop(INDArray in, INDArray epsilon) {
     FloatBuffer z = NdBuffers.view(in);
     FloatBuffer grad = NdBuffers.view(epsilon);
-    if (z == null || grad == null || !Arrays.equals(in.shape(), epsilon.shape())) {
+    // laid out alike (both row-major, or both channel-last), so element i of one memory is element i of the other
+    if (z == null || grad == null || !Arrays.equals(in.shape(), epsilon.shape())
+        || NdBuffers.isChannelLast(in) != NdBuffers.isChannelLast(epsilon)) {
       return super.backprop(in, epsilon);
     }
     gradient(z, grad, z, (int) in.length());
