@@ -114,6 +114,9 @@ public final class NdBuffers {
     return toFloatsPrefix(src, new float[(int) src.length()]);
   }
 
+  /** [N, C, H, W]'s dimensions from the fastest-varying in channel-last memory: C, then W, H, N. */
+  private static final int[] CHANNEL_LAST_ORDER = {1, 3, 2, 0};
+
   /**
    * Whether {@code a}, [N, C, H, W], holds its values channel-last from its buffer's start: the strides
    * of row-major [N, H, W, C] (size-1 dimensions ignored, so one channel or a 1 x 1 plane is laid out
@@ -127,7 +130,7 @@ public final class NdBuffers {
     long[] shape = a.shape();
     long[] stride = a.stride();
     long expected = 1;
-    for (int d : new int[] {1, 3, 2, 0}) { // C fastest, then W, H, N
+    for (int d : CHANNEL_LAST_ORDER) {
       if (shape[d] != 1 && stride[d] != expected) {
         return false;
       }

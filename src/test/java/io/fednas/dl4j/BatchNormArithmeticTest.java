@@ -22,11 +22,11 @@ class BatchNormArithmeticTest {
     for (int[] t : shapes) {
       BatchNormArithmetic.Shape s = new BatchNormArithmetic.Shape(t[0], t[1], t[2], false);
       String what = s.toString();
-      float[][] in = inputs(r, s);
-      float[] x = in[0];
-      float[] dy = in[1];
-      float[] gamma = in[2];
-      float[] beta = in[3];
+      Inputs in = Inputs.random(r, s);
+      float[] x = in.x();
+      float[] dy = in.dy();
+      float[] gamma = in.gamma();
+      float[] beta = in.beta();
       double m = (double) s.n() * s.p();
       double[] mean = new double[s.c()];
       double[] var = new double[s.c()];
@@ -93,19 +93,15 @@ class BatchNormArithmeticTest {
       BatchNormArithmetic.Shape f = new BatchNormArithmetic.Shape(t[0], t[1], t[2], false);
       BatchNormArithmetic.Shape l = new BatchNormArithmetic.Shape(t[0], t[1], t[2], true);
       String what = f.toString();
-      float[][] in = inputs(r, f);
-      float[] x = in[0];
-      float[] dy = in[1];
-      float[] gamma = in[2];
-      float[] beta = in[3];
-      float[] xLast = new float[x.length];
-      float[] dyLast = new float[x.length];
-      DepthwiseKernel.toChannelLast(x, f.n(), f.c(), f.p(), xLast);
-      DepthwiseKernel.toChannelLast(dy, f.n(), f.c(), f.p(), dyLast);
-      float[][] byFirst = run(first, f, x, dy, gamma, beta);
-      float[][] byLast = run(last, l, xLast, dyLast, gamma, beta);
+      Inputs in = Inputs.random(r, f);
+      float[] xLast = new float[f.length()];
+      float[] dyLast = new float[f.length()];
+      DepthwiseKernel.toChannelLast(in.x(), f.n(), f.c(), f.p(), xLast);
+      DepthwiseKernel.toChannelLast(in.dy(), f.n(), f.c(), f.p(), dyLast);
+      float[][] byFirst = run(first, f, in.x(), in.dy(), in.gamma(), in.beta());
+      float[][] byLast = run(last, l, xLast, dyLast, in.gamma(), in.beta());
       for (int k : new int[] {2, 4}) { // the output and dx back to channel-first
-        float[] back = new float[x.length];
+        float[] back = new float[f.length()];
         DepthwiseKernel.toChannelFirst(byLast[k], f.n(), f.c(), f.p(), back);
         byLast[k] = back;
       }
@@ -116,21 +112,24 @@ class BatchNormArithmeticTest {
     }
   }
 
-  /** Random inputs for shape {@code s} (channel-first): x (channel c's mean about 3c), dL/dy, gamma, beta. */
-  private static float[][] inputs(Random r, BatchNormArithmetic.Shape s) {
-    float[] x = new float[s.length()];
-    float[] dy = new float[s.length()];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = 3f * (i / s.p() % s.c()) + 0.5f * (r.nextFloat() - 0.5f);
-      dy[i] = r.nextFloat() - 0.5f;
+  /** A batch norm's inputs for one shape, channel-first: x, dL/dy, gamma and beta. */
+  private record Inputs(float[] x, float[] dy, float[] gamma, float[] beta) {
+    /** Random values, channel c's x about 3c (its mean large against its spread: sums of squares lose digits there). */
+    static Inputs random(Random r, BatchNormArithmetic.Shape s) {
+      float[] x = new float[s.length()];
+      float[] dy = new float[s.length()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = 3f * (i / s.p() % s.c()) + 0.5f * (r.nextFloat() - 0.5f);
+        dy[i] = r.nextFloat() - 0.5f;
+      }
+      float[] gamma = new float[s.c()];
+      float[] beta = new float[s.c()];
+      for (int c = 0; c < s.c(); c++) {
+        gamma[c] = 0.5f + r.nextFloat();
+        beta[c] = r.nextFloat() - 0.5f;
+      }
+      return new Inputs(x, dy, gamma, beta);
     }
-    float[] gamma = new float[s.c()];
-    float[] beta = new float[s.c()];
-    for (int c = 0; c < s.c(); c++) {
-      gamma[c] = 0.5f + r.nextFloat();
-      beta[c] = r.nextFloat() - 0.5f;
-    }
-    return new float[][] {x, dy, gamma, beta};
   }
 
   /** Statistics, output, dGamma followed by dBeta, dx. */
