@@ -64,15 +64,40 @@ final class BatchNormArithmetic {
 
   /** result = in x scale + shift, per channel. */
   void normalize(float[] in, Shape s, float[] scale, float[] shift, float[] result) {
+    normalize(in, s, scale, shift, false, result);
+  }
+
+  /**
+   * result = in x scale + shift, per channel, then with {@code relu} the ReLU of that, as libnd4j's
+   * ReLU gives it (a value below zero becomes +0; -0 and NaN stay) when no shift is -0: a sum is -0
+   * only when both its terms are, and the vectorized max this uses turns -0 into +0.
+   */
+  void normalize(float[] in, Shape s, float[] scale, float[] shift, boolean relu, float[] result) {
+    if (relu && hasNegativeZero(shift)) {
+      throw new IllegalArgumentException("a shift of -0 needs the ReLU applied apart");
+    }
     size(s);
     int m = s.image();
     perChannel(scale, s, rowA);
     perChannel(shift, s, rowB);
     for (int b = 0; b < s.n(); b++) {
       System.arraycopy(in, b * m, x, 0, m);
-      affine(x, rowA, rowB, out, m);
+      if (relu) {
+        affineRelu(x, rowA, rowB, out, m);
+      } else {
+        affine(x, rowA, rowB, out, m);
+      }
       System.arraycopy(out, 0, result, b * m, m);
     }
+  }
+
+  static boolean hasNegativeZero(float[] values) {
+    for (float v : values) {
+      if (Float.floatToRawIntBits(v) == 0x80000000) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -131,6 +156,12 @@ final class BatchNormArithmetic {
   private static void affine(float[] v, float[] scale, float[] shift, float[] result, int m) {
     for (int q = 0; q < m; q++) {
       result[q] = v[q] * scale[q] + shift[q];
+    }
+  }
+
+  private static void affineRelu(float[] v, float[] scale, float[] shift, float[] result, int m) {
+    for (int q = 0; q < m; q++) {
+      result[q] = Math.max(v[q] * scale[q] + shift[q], 0f);
     }
   }
 

@@ -24,7 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * class under a name that release no longer has), so the layer falls back to generic ND4J
  * reductions and broadcasts, which cost several milliseconds per layer and minibatch. The layer
  * keeps its own handling of the running statistics: it reads this helper's batch mean and
- * (biased) variance through {@link #getMeanCache} and {@link #getVarCache}.
+ * (biased) variance through {@link #getMeanCache} and {@link #getVarCache}. When a ReLU layer reads
+ * the output ({@link #reluAfter}), the output is the ReLU of the batch norm, computed in the same pass.
  */
 final class BatchNormKernel implements BatchNormalizationHelper {
   private INDArray meanCache; // the last training forward pass's batch statistics, [channels]
@@ -32,6 +33,10 @@ final class BatchNormKernel implements BatchNormalizationHelper {
   private float[] batchMean; // the same, in Java
   private float[] batchVar;
   private final BatchNormArithmetic arithmetic = new BatchNormArithmetic();
+  /** Whether a ReLU layer reads the output ({@link ReluLayer}): then the output may be the ReLU's. */
+  private boolean reluAfter;
+  /** Whether the last {@link #preOutput} call returned the ReLU of the batch norm. */
+  private boolean reluApplied;
 
   @Override
   public boolean checkSupported(double eps, boolean fixedGammaBeta) {
@@ -68,9 +73,27 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     return x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT && NdBuffers.isDense(x);
   }
 
+  /**
+   * Lets the output be the ReLU of the batch norm, when a ReLU layer reads it and nothing else does
+   * ({@link ReluLayer}, which then skips its pass): one pass over the activations fewer.
+   */
+  void reluAfter(boolean relu) {
+    reluAfter = relu;
+  }
+
+  /** Whether the last {@link #preOutput} call returned the ReLU of the batch norm; false again after {@link #forgetRelu}. */
+  boolean reluApplied() {
+    return reluApplied;
+  }
+
+  void forgetRelu() {
+    reluApplied = false;
+  }
+
   @Override
   public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta, INDArray mean,
       INDArray var, double decay, double eps, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+    reluApplied = false;
     if (!supported(x, format) || gamma == null || beta == null) {
       return null; // DL4J's own path
     }
@@ -105,9 +128,11 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       shift[c] = b[c] - m[c] * scale[c];
     }
     float[] o = Scratch.get(1, s.length());
-    arithmetic.normalize(in, s, scale, shift, o);
+    boolean relu = reluAfter && !BatchNormArithmetic.hasNegativeZero(shift);
+    arithmetic.normalize(in, s, scale, shift, relu, o);
     INDArray out = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS, x.shape(), s.channelLast());
     NdBuffers.writeMemory(o, out);
+    reluApplied = relu;
     return out;
   }
 

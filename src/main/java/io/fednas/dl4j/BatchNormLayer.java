@@ -21,8 +21,30 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class BatchNormLayer extends BatchNormalization {
 
+  /** This layer's last output when it is already the ReLU of the batch norm ({@link BatchNormKernel#reluAfter}), else null. */
+  private INDArray reluApplied;
+
   BatchNormLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    reluApplied = null;
+    BatchNormKernel kernel = getHelper() instanceof BatchNormKernel k ? k : null;
+    if (kernel != null) {
+      kernel.forgetRelu(); // DL4J may not call the kernel at all this time
+    }
+    INDArray out = super.activate(training, workspaceMgr);
+    if (kernel != null && kernel.reluApplied()) {
+      reluApplied = out;
+    }
+    return out;
+  }
+
+  /** Whether {@code a} is this layer's last output and that output is already the ReLU of the batch norm. */
+  boolean reluAppliedTo(INDArray a) {
+    return reluApplied != null && NdBuffers.sameMemory(a, reluApplied);
   }
 
   @Override

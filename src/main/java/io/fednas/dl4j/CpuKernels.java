@@ -82,9 +82,12 @@ final class CpuKernels {
           && new ActivationReLU().equals(conf.getActivationFn()) && layer instanceof AbstractLayer<?> owner) {
         NeuralNetConfiguration own = layer.conf().clone();
         ((ActivationLayer) own.getLayer()).setActivationFn(new ReluBackprop());
-        if (layer.getIndex() > 0 && layers[layer.getIndex() - 1] instanceof BatchNormLayer) {
-          // in place: a batch norm's backprop does not read its output
-          replace(net, layer, new ReluLayer(own, net.getLayerWiseConfigurations().getDataType()));
+        if (layer.getIndex() > 0 && layers[layer.getIndex() - 1] instanceof BatchNormLayer before) {
+          // in place: a batch norm's backprop does not read its output; so the batch norm may apply it
+          replace(net, layer, new ReluLayer(own, net.getLayerWiseConfigurations().getDataType(), before));
+          if (before.getHelper() instanceof BatchNormKernel kernel) {
+            kernel.reluAfter(true);
+          }
         } else {
           owner.setConf(own);
         }

@@ -178,6 +178,12 @@ public final class NdBuffers {
     new FloatPointer(a.data().addressPointer()).put(src, 0, (int) a.length());
   }
 
+  /** Whether two arrays are the same values in the same memory: one array, or views alike of one buffer's memory. */
+  static boolean sameMemory(INDArray a, INDArray b) {
+    return a == b || a.data().address() == b.data().address() && a.offset() == b.offset()
+        && Arrays.equals(a.shape(), b.shape()) && Arrays.equals(a.stride(), b.stride());
+  }
+
   /** {@code src}'s memory into {@code dst}'s: two dense arrays of one length laid out alike. */
   static void copyMemory(INDArray src, INDArray dst) {
     checkDense(src, dst.length());

@@ -23,12 +23,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * same way (libnd4j's ReLU keeps every value that is not below zero, -0 and NaN included, and sets
  * the rest to +0, which is not above zero either). The layer before (a batch norm) does not read its
  * output again. Results are the same bits; the copy was a pass over the largest activations of the
- * network, every layer and step.
+ * network, every layer and step. When the batch norm before it has already applied the ReLU
+ * ({@link BatchNormLayer#reluAppliedTo}), the forward pass has nothing left to do.
  */
 final class ReluLayer extends ActivationLayer {
+  /** The batch norm whose output this layer reads, or null. */
+  private final BatchNormLayer before;
 
   ReluLayer(NeuralNetConfiguration conf, DataType dataType) {
+    this(conf, dataType, null);
+  }
+
+  /**
+   * After {@code before}: when its output is already the ReLU of the batch norm ({@link
+   * BatchNormLayer#reluAppliedTo}), the forward pass leaves it as it is.
+   */
+  ReluLayer(NeuralNetConfiguration conf, DataType dataType, BatchNormLayer before) {
     super(conf, dataType);
+    this.before = before;
   }
 
   private boolean ours() {
@@ -41,9 +53,12 @@ final class ReluLayer extends ActivationLayer {
     if (!ours()) {
       return super.activate(training, workspaceMgr);
     }
+    boolean applied = before != null && before.reluAppliedTo(input);
     input = workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
-    // element by element, so on the memory whatever its layout
-    layerConf().getActivationFn().getActivation(NdBuffers.memory(input), training);
+    if (!applied) {
+      // element by element, so on the memory whatever its layout
+      layerConf().getActivationFn().getActivation(NdBuffers.memory(input), training);
+    }
     return input;
   }
 

@@ -21,15 +21,15 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class BatchNormLayerTest {
 
-  private static final int C = 6;
+  static final int C = 6;
 
-  private static NeuralNetConfiguration conf() {
+  static NeuralNetConfiguration conf() {
     return new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
         .layer(new BatchNormalization.Builder().nIn(C).nOut(C).useLogStd(false).build()).build();
   }
 
   /** A layer over its own copy of {@code params}, with a gradient view and the kernel. */
-  private static Layer setUp(Layer layer, NeuralNetConfiguration conf, INDArray params) throws Exception {
+  static Layer setUp(Layer layer, NeuralNetConfiguration conf, INDArray params) throws Exception {
     INDArray own = params.dup();
     layer.setParamsViewArray(own);
     layer.setParamTable(conf.getLayer().initializer().init(conf, own, false));
