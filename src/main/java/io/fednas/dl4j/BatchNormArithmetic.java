@@ -1,5 +1,6 @@
 package io.fednas.dl4j;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -32,6 +33,46 @@ final class BatchNormArithmetic {
     }
   }
 
+  /**
+   * The N images of an array, read and written an image (C x P values) at a time: a Java array, or
+   * ND4J's memory itself, so a layer's activations need no staged copy of their own.
+   */
+  interface Images {
+    /** Image {@code b}'s {@code m} values into the start of {@code into}. */
+    void read(int b, float[] into, int m);
+
+    /** The first {@code m} values of {@code from} as image {@code b}. */
+    void write(int b, float[] from, int m);
+
+    static Images of(float[] values) {
+      return new Images() {
+        @Override
+        public void read(int b, float[] into, int m) {
+          System.arraycopy(values, b * m, into, 0, m);
+        }
+
+        @Override
+        public void write(int b, float[] from, int m) {
+          System.arraycopy(from, 0, values, b * m, m);
+        }
+      };
+    }
+
+    static Images of(FloatBuffer values) {
+      return new Images() {
+        @Override
+        public void read(int b, float[] into, int m) {
+          values.get(b * m, into, 0, m);
+        }
+
+        @Override
+        public void write(int b, float[] from, int m) {
+          values.put(b * m, from, 0, m);
+        }
+      };
+    }
+  }
+
   private float[] x = new float[0]; // one image of the input
   private float[] dy = new float[0]; // one image of dL/dout
   private float[] out = new float[0]; // one image of the result
@@ -44,19 +85,23 @@ final class BatchNormArithmetic {
 
   /** Per channel: the mean and the biased variance over the batch and the plane (a second pass about the mean). */
   void statistics(float[] in, Shape s, float[] mean, float[] var) {
+    statistics(Images.of(in), s, mean, var);
+  }
+
+  void statistics(Images in, Shape s, float[] mean, float[] var) {
     size(s);
     int m = s.image();
     double count = (double) s.n() * s.p();
     Arrays.fill(laneA, 0, m, 0f);
     for (int b = 0; b < s.n(); b++) {
-      System.arraycopy(in, b * m, x, 0, m);
+      in.read(b, x, m);
       add(laneA, x, m);
     }
     sumPerChannel(laneA, s, mean, 1 / count);
     perChannel(mean, s, meanRow);
     Arrays.fill(laneB, 0, m, 0f);
     for (int b = 0; b < s.n(); b++) {
-      System.arraycopy(in, b * m, x, 0, m);
+      in.read(b, x, m);
       addSquaredDeviation(laneB, x, meanRow, m);
     }
     sumPerChannel(laneB, s, var, 1 / count);
@@ -64,7 +109,7 @@ final class BatchNormArithmetic {
 
   /** result = in x scale + shift, per channel. */
   void normalize(float[] in, Shape s, float[] scale, float[] shift, float[] result) {
-    normalize(in, s, scale, shift, false, result);
+    normalize(Images.of(in), s, scale, shift, false, Images.of(result));
   }
 
   /**
@@ -72,7 +117,7 @@ final class BatchNormArithmetic {
    * ReLU gives it (a value below zero becomes +0; -0 and NaN stay) when no shift is -0: a sum is -0
    * only when both its terms are, and the vectorized max this uses turns -0 into +0.
    */
-  void normalize(float[] in, Shape s, float[] scale, float[] shift, boolean relu, float[] result) {
+  void normalize(Images in, Shape s, float[] scale, float[] shift, boolean relu, Images result) {
     if (relu && hasNegativeZero(shift)) {
       throw new IllegalArgumentException("a shift of -0 needs the ReLU applied apart");
     }
@@ -81,13 +126,13 @@ final class BatchNormArithmetic {
     perChannel(scale, s, rowA);
     perChannel(shift, s, rowB);
     for (int b = 0; b < s.n(); b++) {
-      System.arraycopy(in, b * m, x, 0, m);
+      in.read(b, x, m);
       if (relu) {
         affineRelu(x, rowA, rowB, out, m);
       } else {
         affine(x, rowA, rowB, out, m);
       }
-      System.arraycopy(out, 0, result, b * m, m);
+      result.write(b, out, m);
     }
   }
 
@@ -106,6 +151,11 @@ final class BatchNormArithmetic {
    */
   void gradient(float[] in, float[] delta, Shape s, float[] mean, float[] invStd, float[] gamma, float[] dGamma,
       float[] dBeta, float[] dx) {
+    gradient(Images.of(in), Images.of(delta), s, mean, invStd, gamma, dGamma, dBeta, Images.of(dx));
+  }
+
+  void gradient(Images in, Images delta, Shape s, float[] mean, float[] invStd, float[] gamma, float[] dGamma,
+      float[] dBeta, Images dx) {
     size(s);
     int m = s.image();
     double count = (double) s.n() * s.p();
@@ -113,8 +163,8 @@ final class BatchNormArithmetic {
     Arrays.fill(laneA, 0, m, 0f);
     Arrays.fill(laneB, 0, m, 0f);
     for (int b = 0; b < s.n(); b++) {
-      System.arraycopy(in, b * m, x, 0, m);
-      System.arraycopy(delta, b * m, dy, 0, m);
+      in.read(b, x, m);
+      delta.read(b, dy, m);
       addWithProduct(laneA, laneB, dy, x, meanRow, m);
     }
     sumPerChannel(laneA, s, dBeta, 1);
@@ -133,10 +183,10 @@ final class BatchNormArithmetic {
     perChannel(slope, s, rowB);
     perChannel(offset, s, rowC);
     for (int b = 0; b < s.n(); b++) {
-      System.arraycopy(in, b * m, x, 0, m);
-      System.arraycopy(delta, b * m, dy, 0, m);
+      in.read(b, x, m);
+      delta.read(b, dy, m);
       linear(dy, x, meanRow, rowA, rowB, rowC, out, m);
-      System.arraycopy(out, 0, dx, b * m, m);
+      dx.write(b, out, m);
     }
   }
 

@@ -1,6 +1,8 @@
 package io.fednas.dl4j;
 
+import java.nio.FloatBuffer;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -16,8 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Batch normalization of NCHW float activations, plugged into DL4J's BatchNormalization layer
- * through its helper interface: {@link BatchNormArithmetic} over Java copies of the activations
- * (one memcpy each way). Activations laid out channel-last ({@link NdBuffers#channelLastView}) stay
+ * through its helper interface: {@link BatchNormArithmetic} over the activations' memory, an image
+ * at a time. Activations laid out channel-last ({@link NdBuffers#channelLastView}) stay
  * so: the output and dL/dx take the input's layout.
  *
  * <p>Why: DL4J 1.0.0-M2.1's oneDNN helper for batch norm never switches on (it looks for a native
@@ -98,7 +100,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null; // DL4J's own path
     }
     BatchNormArithmetic.Shape s = shape(x);
-    float[] in = staged(x, 0);
+    BatchNormArithmetic.Images in = images(x, 0);
     float[] m;
     float[] v;
     if (training) {
@@ -127,11 +129,9 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       scale[c] = (float) (g[c] / Math.sqrt(v[c] + eps));
       shift[c] = b[c] - m[c] * scale[c];
     }
-    float[] o = Scratch.get(1, s.length());
     boolean relu = reluAfter && !BatchNormArithmetic.hasNegativeZero(shift);
-    arithmetic.normalize(in, s, scale, shift, relu, o);
     INDArray out = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS, x.shape(), s.channelLast());
-    NdBuffers.writeMemory(o, out);
+    write(out, 1, o -> arithmetic.normalize(in, s, scale, shift, relu, o));
     reluApplied = relu;
     return out;
   }
@@ -161,9 +161,28 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     return d;
   }
 
-  /** The memory of {@code a} (dense: row-major or channel-last) in scratch array {@code slot}. */
-  private static float[] staged(INDArray a, int slot) {
-    return NdBuffers.readMemory(a, Scratch.get(slot, (int) a.length()));
+  /**
+   * The images of {@code a} (dense: row-major or channel-last) read from its memory, or from a copy in
+   * scratch array {@code slot} where ND4J gives no view of it. Why from the memory: a staged copy of
+   * each activation was two more passes over it, and a working set as large again, which two tasks
+   * on one memory bus pay for.
+   */
+  private static BatchNormArithmetic.Images images(INDArray a, int slot) {
+    FloatBuffer memory = NdBuffers.view(a);
+    return memory != null ? BatchNormArithmetic.Images.of(memory)
+        : BatchNormArithmetic.Images.of(NdBuffers.readMemory(a, Scratch.get(slot, (int) a.length())));
+  }
+
+  /** Lets {@code fill} write the images of the new dense array {@code a}: into its memory, or through scratch array {@code slot}. */
+  private static void write(INDArray a, int slot, Consumer<BatchNormArithmetic.Images> fill) {
+    FloatBuffer memory = NdBuffers.view(a);
+    if (memory != null) {
+      fill.accept(BatchNormArithmetic.Images.of(memory));
+      return;
+    }
+    float[] staged = Scratch.get(slot, (int) a.length());
+    fill.accept(BatchNormArithmetic.Images.of(staged));
+    NdBuffers.writeMemory(staged, a);
   }
 
   /** The gradients from the last training forward pass's batch statistics ({@link BatchNormArithmetic#gradient}). */
@@ -175,18 +194,18 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null;
     }
     BatchNormArithmetic.Shape s = shape(input);
-    float[] x = staged(input, 0);
-    float[] d = staged(NdBuffers.inLayout(epsilon, s.channelLast(), workspaceMgr, ArrayType.ACTIVATION_GRAD), 1);
+    BatchNormArithmetic.Images x = images(input, 0);
+    BatchNormArithmetic.Images d =
+        images(NdBuffers.inLayout(epsilon, s.channelLast(), workspaceMgr, ArrayType.ACTIVATION_GRAD), 1);
     float[] invStd = new float[s.c()];
     for (int c = 0; c < s.c(); c++) {
       invStd[c] = (float) (1 / Math.sqrt(batchVar[c] + eps));
     }
     float[] dGamma = new float[s.c()];
     float[] dBeta = new float[s.c()];
-    float[] out = Scratch.get(2, s.length());
-    arithmetic.gradient(x, d, s, batchMean, invStd, NdBuffers.toFloats(gamma), dGamma, dBeta, out);
+    float[] g = NdBuffers.toFloats(gamma);
     INDArray dx = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), s.channelLast());
-    NdBuffers.writeMemory(out, dx);
+    write(dx, 2, out -> arithmetic.gradient(x, d, s, batchMean, invStd, g, dGamma, dBeta, out));
     NdBuffers.write(dGamma, dGammaView);
     NdBuffers.write(dBeta, dBetaView);
     Gradient grad = new DefaultGradient();
