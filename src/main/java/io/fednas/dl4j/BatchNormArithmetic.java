@@ -1,6 +1,5 @@
 package io.fednas.dl4j;
 
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -30,46 +29,6 @@ final class BatchNormArithmetic {
 
     int length() {
       return n * c * p;
-    }
-  }
-
-  /**
-   * The N images of an array, read and written an image (C x P values) at a time: a Java array, or
-   * ND4J's memory itself, so a layer's activations need no staged copy of their own.
-   */
-  interface Images {
-    /** Image {@code b}'s {@code m} values into the start of {@code into}. */
-    void read(int b, float[] into, int m);
-
-    /** The first {@code m} values of {@code from} as image {@code b}. */
-    void write(int b, float[] from, int m);
-
-    static Images of(float[] values) {
-      return new Images() {
-        @Override
-        public void read(int b, float[] into, int m) {
-          System.arraycopy(values, b * m, into, 0, m);
-        }
-
-        @Override
-        public void write(int b, float[] from, int m) {
-          System.arraycopy(from, 0, values, b * m, m);
-        }
-      };
-    }
-
-    static Images of(FloatBuffer values) {
-      return new Images() {
-        @Override
-        public void read(int b, float[] into, int m) {
-          values.get(b * m, into, 0, m);
-        }
-
-        @Override
-        public void write(int b, float[] from, int m) {
-          values.put(b * m, from, 0, m);
-        }
-      };
     }
   }
 

@@ -100,7 +100,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null; // DL4J's own path
     }
     BatchNormArithmetic.Shape s = shape(x);
-    BatchNormArithmetic.Images in = images(x, 0);
+    Images in = images(x, 0);
     float[] m;
     float[] v;
     if (training) {
@@ -167,21 +167,21 @@ final class BatchNormKernel implements BatchNormalizationHelper {
    * each activation was two more passes over it, and a working set as large again, which two tasks
    * on one memory bus pay for.
    */
-  private static BatchNormArithmetic.Images images(INDArray a, int slot) {
+  private static Images images(INDArray a, int slot) {
     FloatBuffer memory = NdBuffers.view(a);
-    return memory != null ? BatchNormArithmetic.Images.of(memory)
-        : BatchNormArithmetic.Images.of(NdBuffers.readMemory(a, Scratch.get(slot, (int) a.length())));
+    return memory != null ? Images.of(memory)
+        : Images.of(NdBuffers.readMemory(a, Scratch.get(slot, (int) a.length())));
   }
 
   /** Lets {@code fill} write the images of the new dense array {@code a}: into its memory, or through scratch array {@code slot}. */
-  private static void write(INDArray a, int slot, Consumer<BatchNormArithmetic.Images> fill) {
+  private static void write(INDArray a, int slot, Consumer<Images> fill) {
     FloatBuffer memory = NdBuffers.view(a);
     if (memory != null) {
-      fill.accept(BatchNormArithmetic.Images.of(memory));
+      fill.accept(Images.of(memory));
       return;
     }
     float[] staged = Scratch.get(slot, (int) a.length());
-    fill.accept(BatchNormArithmetic.Images.of(staged));
+    fill.accept(Images.of(staged));
     NdBuffers.writeMemory(staged, a);
   }
 
@@ -194,8 +194,8 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null;
     }
     BatchNormArithmetic.Shape s = shape(input);
-    BatchNormArithmetic.Images x = images(input, 0);
-    BatchNormArithmetic.Images d =
+    Images x = images(input, 0);
+    Images d =
         images(NdBuffers.inLayout(epsilon, s.channelLast(), workspaceMgr, ArrayType.ACTIVATION_GRAD), 1);
     float[] invStd = new float[s.c()];
     for (int c = 0; c < s.c(); c++) {

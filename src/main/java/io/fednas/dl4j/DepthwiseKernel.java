@@ -63,6 +63,9 @@ final class DepthwiseKernel {
   private float[] acc = new float[0]; // the row being summed
   private float[] run = new float[0]; // the values a tap reads, at the positions of those they feed
   private float[] deltaRow = new float[0]; // one output row of dL/dz
+  private float[] inputImage = new float[0]; // one image of the input
+  private float[] outputImage = new float[0]; // one image of the output, or of dL/dz
+  private float[] gradientImage = new float[0]; // one image of dL/dx
 
   /**
    * NCHW {@code src} (n x c planes of p values) into NHWC {@code dst}, four channels at a time (four
@@ -123,10 +126,16 @@ final class DepthwiseKernel {
 
   /** {@code z} (NHWC, overwritten) = the convolution of {@code x} (NHWC) with {@code weights}. */
   void forward(Geometry g, float[] x, float[] weights, float[] z) {
+    forward(g, Images.of(x), weights, Images.of(z));
+  }
+
+  /** As {@link #forward(Geometry, float[], float[], float[])}, an image at a time. */
+  void forward(Geometry g, Images x, float[] weights, Images z) {
     prepare(g, weights);
     int c = g.c();
     int outRow = g.outW() * c;
     for (int b = 0; b < g.n(); b++) {
+      x.read(b, inputImage, g.h() * g.w() * c);
       for (int oy = 0; oy < g.outH(); oy++) {
         Arrays.fill(acc, 0, outRow, 0f);
         for (int i = 0; i < g.k(); i++) {
@@ -137,12 +146,13 @@ final class DepthwiseKernel {
           for (int j = 0; j < g.k(); j++) {
             int from = g.firstColumn(j);
             int to = g.endColumn(j);
-            gather(g, x, (b * g.h() + iy) * g.w() * c, j, from, to, run);
+            gather(g, inputImage, iy * g.w() * c, j, from, to, run);
             multiplyAdd(acc, tapRows[i * g.k() + j], run, from * c, to * c);
           }
         }
-        System.arraycopy(acc, 0, z, (b * g.outH() + oy) * outRow, outRow);
+        System.arraycopy(acc, 0, outputImage, oy * outRow, outRow);
       }
+      z.write(b, outputImage, g.outH() * outRow);
     }
   }
 
@@ -151,40 +161,56 @@ final class DepthwiseKernel {
    * (overwritten) = dL/dweights.
    */
   void backward(Geometry g, float[] x, float[] weights, float[] delta, float[] dx, float[] dw) {
-    prepare(g, weights);
-    weightGradient(g, x, delta, dw);
-    if (g.stride() == 1) {
-      inputGradientStrideOne(g, delta, dx);
-    } else {
-      inputGradientStrided(g, delta, dx);
-    }
+    backward(g, Images.of(x), weights, Images.of(delta), Images.of(dx), dw);
   }
 
-  /** dL/dw[tap][c]: the sum over images and output pixels of delta times the input that tap read. */
-  private void weightGradient(Geometry g, float[] x, float[] delta, float[] dw) {
+  /** As {@link #backward(Geometry, float[], float[], float[], float[], float[])}, an image at a time. */
+  void backward(Geometry g, Images x, float[] weights, Images delta, Images dx, float[] dw) {
+    prepare(g, weights);
     int c = g.c();
     int taps = g.k() * g.k();
-    int outRow = g.outW() * c;
     for (int tap = 0; tap < taps; tap++) {
-      Arrays.fill(weightGradientRows[tap], 0, outRow, 0f);
+      Arrays.fill(weightGradientRows[tap], 0, g.outW() * c, 0f);
     }
     for (int b = 0; b < g.n(); b++) {
-      for (int oy = 0; oy < g.outH(); oy++) {
-        System.arraycopy(delta, (b * g.outH() + oy) * outRow, deltaRow, 0, outRow);
-        for (int i = 0; i < g.k(); i++) {
-          int iy = g.inputRow(oy, i);
-          if (iy < 0) {
-            continue;
-          }
-          for (int j = 0; j < g.k(); j++) {
-            int from = g.firstColumn(j);
-            int to = g.endColumn(j);
-            gather(g, x, (b * g.h() + iy) * g.w() * c, j, from, to, run);
-            multiplyAdd(weightGradientRows[i * g.k() + j], deltaRow, run, from * c, to * c);
-          }
+      x.read(b, inputImage, g.h() * g.w() * c);
+      delta.read(b, outputImage, g.outH() * g.outW() * c);
+      addWeightGradient(g, inputImage, outputImage);
+      if (g.stride() == 1) {
+        inputGradientStrideOne(g, outputImage, gradientImage);
+      } else {
+        inputGradientStrided(g, outputImage, gradientImage);
+      }
+      dx.write(b, gradientImage, g.h() * g.w() * c);
+    }
+    weightGradient(g, dw);
+  }
+
+  /** Adds one image's terms to each tap's per-column weight gradient: delta times the input that tap read. */
+  private void addWeightGradient(Geometry g, float[] x, float[] delta) {
+    int c = g.c();
+    int outRow = g.outW() * c;
+    for (int oy = 0; oy < g.outH(); oy++) {
+      System.arraycopy(delta, oy * outRow, deltaRow, 0, outRow);
+      for (int i = 0; i < g.k(); i++) {
+        int iy = g.inputRow(oy, i);
+        if (iy < 0) {
+          continue;
+        }
+        for (int j = 0; j < g.k(); j++) {
+          int from = g.firstColumn(j);
+          int to = g.endColumn(j);
+          gather(g, x, iy * g.w() * c, j, from, to, run);
+          multiplyAdd(weightGradientRows[i * g.k() + j], deltaRow, run, from * c, to * c);
         }
       }
     }
+  }
+
+  /** dL/dw[tap][c]: the per-column sums over images and output rows, summed over the columns in order. */
+  private void weightGradient(Geometry g, float[] dw) {
+    int c = g.c();
+    int taps = g.k() * g.k();
     Arrays.fill(dw, 0, taps * c, 0f);
     for (int tap = 0; tap < taps; tap++) {
       float[] row = weightGradientRows[tap];
@@ -204,26 +230,24 @@ final class DepthwiseKernel {
     int c = g.c();
     int inRow = g.w() * c;
     int outRow = g.outW() * c;
-    for (int b = 0; b < g.n(); b++) {
-      for (int iy = 0; iy < g.h(); iy++) {
-        Arrays.fill(acc, 0, inRow, 0f);
-        for (int i = 0; i < g.k(); i++) {
-          int oy = iy + g.padTop() - i;
-          if (oy < 0 || oy >= g.outH()) {
-            continue;
-          }
-          for (int j = 0; j < g.k(); j++) {
-            int shift = g.padLeft() - j; // ox = ix + shift
-            int from = Math.max(0, -shift);
-            int to = Math.min(g.w(), g.outW() - shift);
-            if (from < to) {
-              System.arraycopy(delta, (b * g.outH() + oy) * outRow + (from + shift) * c, run, from * c, (to - from) * c);
-              multiplyAdd(acc, tapRows[i * g.k() + j], run, from * c, to * c);
-            }
+    for (int iy = 0; iy < g.h(); iy++) {
+      Arrays.fill(acc, 0, inRow, 0f);
+      for (int i = 0; i < g.k(); i++) {
+        int oy = iy + g.padTop() - i;
+        if (oy < 0 || oy >= g.outH()) {
+          continue;
+        }
+        for (int j = 0; j < g.k(); j++) {
+          int shift = g.padLeft() - j; // ox = ix + shift
+          int from = Math.max(0, -shift);
+          int to = Math.min(g.w(), g.outW() - shift);
+          if (from < to) {
+            System.arraycopy(delta, oy * outRow + (from + shift) * c, run, from * c, (to - from) * c);
+            multiplyAdd(acc, tapRows[i * g.k() + j], run, from * c, to * c);
           }
         }
-        System.arraycopy(acc, 0, dx, (b * g.h() + iy) * inRow, inRow);
       }
+      System.arraycopy(acc, 0, dx, iy * inRow, inRow);
     }
   }
 
@@ -239,26 +263,24 @@ final class DepthwiseKernel {
     int c = g.c();
     int inRow = g.w() * c;
     int outRow = g.outW() * c;
-    for (int b = 0; b < g.n(); b++) {
-      for (int iy = 0; iy < g.h(); iy++) {
-        Arrays.fill(acc, 0, inRow, 0f);
-        for (int i = g.k() - 1; i >= 0; i--) {
-          int reach = iy + g.padTop() - i; // oy * stride
-          if (reach < 0 || reach % g.stride() != 0 || reach / g.stride() >= g.outH()) {
-            continue;
-          }
-          int deltaRowStart = (b * g.outH() + reach / g.stride()) * outRow;
-          for (int j = 0; j < g.k(); j++) {
-            int from = g.firstColumn(j);
-            int to = g.endColumn(j);
-            if (from < to) {
-              spread(g, delta, deltaRowStart, j, from, to, run);
-              multiplyAdd(acc, tapRows[i * g.k() + j], run, 0, inRow);
-            }
+    for (int iy = 0; iy < g.h(); iy++) {
+      Arrays.fill(acc, 0, inRow, 0f);
+      for (int i = g.k() - 1; i >= 0; i--) {
+        int reach = iy + g.padTop() - i; // oy * stride
+        if (reach < 0 || reach % g.stride() != 0 || reach / g.stride() >= g.outH()) {
+          continue;
+        }
+        int deltaRowStart = reach / g.stride() * outRow;
+        for (int j = 0; j < g.k(); j++) {
+          int from = g.firstColumn(j);
+          int to = g.endColumn(j);
+          if (from < to) {
+            spread(g, delta, deltaRowStart, j, from, to, run);
+            multiplyAdd(acc, tapRows[i * g.k() + j], run, 0, inRow);
           }
         }
-        System.arraycopy(acc, 0, dx, (b * g.h() + iy) * inRow, inRow);
       }
+      System.arraycopy(acc, 0, dx, iy * inRow, inRow);
     }
   }
 
@@ -311,6 +333,11 @@ final class DepthwiseKernel {
       acc = new float[rowLength];
       run = new float[rowLength];
       deltaRow = new float[rowLength];
+    }
+    if (inputImage.length < g.h() * g.w() * c || outputImage.length < g.outH() * g.outW() * c) {
+      inputImage = new float[g.h() * g.w() * c];
+      gradientImage = new float[g.h() * g.w() * c];
+      outputImage = new float[g.outH() * g.outW() * c];
     }
     for (int tap = 0; tap < taps; tap++) {
       for (int col = 0; col < rowLength / c; col++) {

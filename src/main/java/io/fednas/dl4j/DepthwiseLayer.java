@@ -1,5 +1,7 @@
 package io.fednas.dl4j;
 
+import java.nio.FloatBuffer;
+import java.util.function.Consumer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -80,42 +82,52 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     if (g == null) {
       return super.preOutput(training, forBackprop, workspaceMgr);
     }
-    float[] x = inputChannelLast(g);
+    Images x = channelLast(input, g.h() * g.w(), INPUT_LAST);
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
-    float[] z = Scratch.get(VALUES_LAST, g.outputLength());
-    arithmetic.forward(g, x, weights, z);
     INDArray output = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS,
         new long[] {g.n(), g.c(), g.outH(), g.outW()}, channelLastOutput);
-    store(z, g.outH() * g.outW(), output);
+    store(output, g.outH() * g.outW(), VALUES_LAST, z -> arithmetic.forward(g, x, weights, z));
     return new Pair<>(output, null);
   }
 
-  /** The layer's input, channel-last, in scratch slot {@link #INPUT_LAST}. */
-  private float[] inputChannelLast(DepthwiseKernel.Geometry g) {
-    return channelLast(input, g.h() * g.w(), INPUT_LAST);
-  }
-
-  /** {@code a}'s values channel-last in scratch slot {@code slot}: one memcpy when its memory already is. */
-  private static float[] channelLast(INDArray a, int plane, int slot) {
+  /**
+   * {@code a}'s values channel-last, an image at a time: its memory itself when it is laid out so
+   * (no staged copy of the whole activation), else a transposed copy in scratch slot {@code slot}.
+   */
+  private static Images channelLast(INDArray a, int plane, int slot) {
+    FloatBuffer memory = NdBuffers.isChannelLast(a) ? NdBuffers.view(a) : null;
+    if (memory != null) {
+      return Images.of(memory);
+    }
     int n = (int) a.size(0);
     int c = (int) a.size(1);
     float[] last = Scratch.get(slot, n * c * plane);
     if (NdBuffers.isChannelLast(a)) {
-      return NdBuffers.readMemory(a, last);
+      return Images.of(NdBuffers.readMemory(a, last));
     }
     float[] first = NdBuffers.toFloatsPrefix(a, Scratch.get(FIRST, n * c * plane));
     DepthwiseKernel.toChannelLast(first, n, c, plane, last);
-    return last;
+    return Images.of(last);
   }
 
-  /** Channel-last values into {@code a}'s memory, in {@code a}'s layout. */
-  private static void store(float[] last, int plane, INDArray a) {
-    if (NdBuffers.isChannelLast(a)) {
-      NdBuffers.writeMemory(last, a);
+  /**
+   * Lets {@code fill} write channel-last values into {@code a}, an image at a time: into its memory
+   * when it is laid out so, else through scratch slot {@code slot}, transposed into {@code a}'s layout.
+   */
+  private static void store(INDArray a, int plane, int slot, Consumer<Images> fill) {
+    FloatBuffer memory = NdBuffers.isChannelLast(a) ? NdBuffers.view(a) : null;
+    if (memory != null) {
+      fill.accept(Images.of(memory));
       return;
     }
     int n = (int) a.size(0);
     int c = (int) a.size(1);
+    float[] last = Scratch.get(slot, n * c * plane);
+    fill.accept(Images.of(last));
+    if (NdBuffers.isChannelLast(a)) {
+      NdBuffers.writeMemory(last, a);
+      return;
+    }
     float[] first = Scratch.get(FIRST, n * c * plane);
     DepthwiseKernel.toChannelFirst(last, n, c, plane, first);
     NdBuffers.copyPrefixInto(first, a);
@@ -127,19 +139,17 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     if (g == null) {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
-    float[] x = inputChannelLast(g);
+    Images x = channelLast(input, g.h() * g.w(), INPUT_LAST);
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
     // no activation of its own: dL/dz is dL/dout
-    float[] delta = channelLast(epsilon, g.outH() * g.outW(), VALUES_LAST);
-    float[] dx = Scratch.get(GRADIENT_LAST, g.inputLength());
+    Images delta = channelLast(epsilon, g.outH() * g.outW(), VALUES_LAST);
     float[] dw = new float[weights.length];
-    arithmetic.backward(g, x, weights, delta, dx, dw);
-    INDArray weightGradView = gradientViews.get(DepthwiseConvolutionParamInitializer.WEIGHT_KEY);
-    NdBuffers.write(dw, weightGradView);
     // dL/dx in the input's layout: the layer before reads it as it wrote the input
     INDArray outEpsilon = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(),
         NdBuffers.isChannelLast(input));
-    store(dx, g.h() * g.w(), outEpsilon);
+    store(outEpsilon, g.h() * g.w(), GRADIENT_LAST, dx -> arithmetic.backward(g, x, weights, delta, dx, dw));
+    INDArray weightGradView = gradientViews.get(DepthwiseConvolutionParamInitializer.WEIGHT_KEY);
+    NdBuffers.write(dw, weightGradView);
     Gradient gradient = new DefaultGradient();
     gradient.setGradientFor(DepthwiseConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
     return new Pair<>(gradient, outEpsilon);
