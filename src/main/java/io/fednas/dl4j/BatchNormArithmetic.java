@@ -3,15 +3,15 @@ package io.fednas.dl4j;
 import java.util.Arrays;
 
 /**
- * The arithmetic of batch normalization over float arrays of N images, channel-first (NCHW) or
- * channel-last (NHWC): the batch statistics, the normalization, and the gradients. Both layouts give
+ * The arithmetic of batch normalization over N float images ({@link Images}: Java arrays or ND4J's
+ * memory), channel-first (NCHW) or channel-last (NHWC): the batch statistics, the normalization, and the gradients. Both layouts give
  * the same bits: every value is computed by the same float operations, and each channel's sum adds
  * the same terms in the same order.
  *
  * <p>How it is laid out, and why: the JIT vectorizes a loop only when every array in it is indexed
  * by the same expression, and a loop over one channel's plane (16 to 784 values here) is mostly
  * its scalar head and tail. So the work goes an image at a time: the image's C x P values are
- * copied to the start of a buffer, the per-channel constants (mean, scale, shift) are laid out
+ * read into the start of a buffer, the per-channel constants (mean, scale, shift) are laid out
  * like an image once per call, and each pass is one loop over C x P values with one index for all
  * its arrays. Per-channel sums are first summed per value over the images (in float lanes), then
  * each channel's lanes in double.

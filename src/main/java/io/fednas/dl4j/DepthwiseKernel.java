@@ -138,18 +138,7 @@ final class DepthwiseKernel {
       x.read(b, inputImage, g.h() * g.w() * c);
       for (int oy = 0; oy < g.outH(); oy++) {
         Arrays.fill(acc, 0, outRow, 0f);
-        for (int i = 0; i < g.k(); i++) {
-          int iy = g.inputRow(oy, i);
-          if (iy < 0) {
-            continue;
-          }
-          for (int j = 0; j < g.k(); j++) {
-            int from = g.firstColumn(j);
-            int to = g.endColumn(j);
-            gather(g, inputImage, iy * g.w() * c, j, from, to, run);
-            multiplyAdd(acc, tapRows[i * g.k() + j], run, from * c, to * c);
-          }
-        }
+        addTapProducts(g, inputImage, oy, false);
         System.arraycopy(acc, 0, outputImage, oy * outRow, outRow);
       }
       z.write(b, outputImage, g.outH() * outRow);
@@ -188,20 +177,34 @@ final class DepthwiseKernel {
 
   /** Adds one image's terms to each tap's per-column weight gradient: delta times the input that tap read. */
   private void addWeightGradient(Geometry g, float[] x, float[] delta) {
-    int c = g.c();
-    int outRow = g.outW() * c;
+    int outRow = g.outW() * g.c();
     for (int oy = 0; oy < g.outH(); oy++) {
       System.arraycopy(delta, oy * outRow, deltaRow, 0, outRow);
-      for (int i = 0; i < g.k(); i++) {
-        int iy = g.inputRow(oy, i);
-        if (iy < 0) {
-          continue;
-        }
-        for (int j = 0; j < g.k(); j++) {
-          int from = g.firstColumn(j);
-          int to = g.endColumn(j);
-          gather(g, x, iy * g.w() * c, j, from, to, run);
-          multiplyAdd(weightGradientRows[i * g.k() + j], deltaRow, run, from * c, to * c);
+      addTapProducts(g, x, oy, true);
+    }
+  }
+
+  /**
+   * For output row {@code oy} of image {@code x}, each tap in order (kernel row, then column) that
+   * reads inside the plane: the input values it reads, times its weights into the row's sum {@code
+   * acc}, or times the row's dL/dz ({@code deltaRow}) into its weight gradient row.
+   */
+  private void addTapProducts(Geometry g, float[] x, int oy, boolean intoWeightGradient) {
+    int c = g.c();
+    for (int i = 0; i < g.k(); i++) {
+      int iy = g.inputRow(oy, i);
+      if (iy < 0) {
+        continue;
+      }
+      for (int j = 0; j < g.k(); j++) {
+        int from = g.firstColumn(j);
+        int to = g.endColumn(j);
+        int tap = i * g.k() + j;
+        gather(g, x, iy * g.w() * c, j, from, to, run);
+        if (intoWeightGradient) {
+          multiplyAdd(weightGradientRows[tap], deltaRow, run, from * c, to * c);
+        } else {
+          multiplyAdd(acc, tapRows[tap], run, from * c, to * c);
         }
       }
     }
@@ -223,7 +226,7 @@ final class DepthwiseKernel {
   }
 
   /**
-   * Stride 1: dL/dx[iy][ix] = sum over taps (i, j) of w[i][j] x delta[iy - i + padTop][ix - j +
+   * One image, stride 1: dL/dx[iy][ix] = sum over taps (i, j) of w[i][j] x delta[iy - i + padTop][ix - j +
    * padLeft], a convolution of delta like the forward one, summed an input row at a time.
    */
   private void inputGradientStrideOne(Geometry g, float[] delta, float[] dx) {
@@ -252,7 +255,7 @@ final class DepthwiseKernel {
   }
 
   /**
-   * Any stride, an input row at a time: for each output row oy that reads input row iy (through
+   * One image, any stride, an input row at a time: for each output row oy that reads input row iy (through
    * kernel row i, oy ascending) and each kernel column j, the output row's dL/dz values are spread to
    * the input columns they read ({@link #spread}, zeros between them) and multiplied by the tap's
    * weights into the row's sum. Each input value gets its terms in the order (oy, j) and only adds
