@@ -4,11 +4,14 @@
 # REV, the same steps at another commit (built in a temporary worktree, with its own .mvn/jvm.config),
 # run alternately with this checkout's: A B A B, so the host's drift falls on both; prints each run's
 # median and the ratio of the medians of medians (REV / this checkout: above 1 means this one is faster).
+# With --copies N, each run is N copies at once (separate JVMs, one thread each), as the engine's
+# one-core tasks train side by side: what they cost each other in caches and memory bandwidth.
 #
-#   bench/minibatch.sh [--model mobilenet-28] [--width 0.5] [--batches "10 32 64"] [--steps 400] [--reps 3] [--against REV]
+#   bench/minibatch.sh [--model mobilenet-28] [--width 0.5] [--batches "10 32 64"] [--steps 400] [--reps 3]
+#                      [--copies 1] [--against REV]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-model=mobilenet-28; width=0.5; batches="10 32 64"; steps=400; reps=3; against=""
+model=mobilenet-28; width=0.5; batches="10 32 64"; steps=400; reps=3; copies=1; against=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model="$2"; shift 2 ;;
@@ -16,12 +19,14 @@ while [ $# -gt 0 ]; do
     --batches) batches="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --reps) reps="$2"; shift 2 ;;
+    --copies) copies="$2"; shift 2 ;;
     --against) against="$2"; shift 2 ;;
     *) echo "bench/minibatch.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [[ "$steps" =~ ^[1-9][0-9]*$ && "$steps" -ge 8 ]] || { echo "bench/minibatch.sh: --steps must be a whole number of at least 8, not '$steps'" >&2; exit 2; }
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "bench/minibatch.sh: --reps must be a whole number of at least 1, not '$reps'" >&2; exit 2; }
+[[ "$copies" =~ ^[1-9][0-9]*$ ]] || { echo "bench/minibatch.sh: --copies must be a whole number of at least 1, not '$copies'" >&2; exit 2; }
 source "$root/submit-scripts/lib/classpath.sh"
 work="$(mktemp -d)"; trap 'rm -rf "$work"; [ -z "$against" ] || git -C "$root" worktree remove --force "$work/rev" 2>/dev/null || true' EXIT
 # a side: its classes copied (a rebuild while this runs does not pull them from under it), its JVM flags
@@ -45,21 +50,25 @@ if [ -n "$against" ]; then
 fi
 flags=$(sed -n 's/^flags\s*:\s*//p' /proc/cpuinfo | head -1 | tr ' ' '\n' | grep -E '^(avx|avx2|fma|avx512.*|amx.*)$' | tr '\n' ' ' | sed 's/ $//')
 echo "host: $(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1), $(nproc) cores; CPU flags: $flags"
-echo "this checkout: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src .mvn || echo ' (with uncommitted changes)')${against:+; against $against}"
+echo "this checkout: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src .mvn || echo ' (with uncommitted changes)')${against:+; against $against}; $copies at once"
 median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for batch in $batches; do
   for side in $sides; do : > "$work/$side.$batch"; done
   for r in $(seq 1 "$reps"); do
     for side in $sides; do
-      line=$(run "$side" "$batch")
-      echo "$side: $line"
-      echo "$line" | sed 's/.*median \([0-9.]*\) ms.*/\1/' >> "$work/$side.$batch"
+      for k in $(seq 1 "$copies"); do run "$side" "$batch" > "$work/copy.$k" & done
+      wait
+      for k in $(seq 1 "$copies"); do
+        line=$(cat "$work/copy.$k")
+        echo "$side: $line"
+        echo "$line" | sed 's/.*median \([0-9.]*\) ms.*/\1/' >> "$work/$side.$batch"
+      done
     done
   done
   if [ -n "$against" ]; then
     a=$(median "$work/rev.$batch"); b=$(median "$work/this.$batch")
-    echo "$model batch $batch: $against $a ms, this $b ms per minibatch (medians of $reps runs): $against / this $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')"
+    echo "$model batch $batch: $against $a ms, this $b ms per minibatch (medians of $reps x $copies runs): $against / this $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')"
   else
-    echo "$model batch $batch: $(median "$work/this.$batch") ms per minibatch (median of $reps runs)"
+    echo "$model batch $batch: $(median "$work/this.$batch") ms per minibatch (median of $reps x $copies runs)"
   fi
 done
