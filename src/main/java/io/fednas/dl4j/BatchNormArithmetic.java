@@ -4,9 +4,9 @@ import java.util.Arrays;
 
 /**
  * The arithmetic of batch normalization over N float images ({@link Images}: Java arrays or ND4J's
- * memory), channel-first (NCHW) or channel-last (NHWC): the batch statistics, the normalization, and the gradients. Both layouts give
- * the same bits: every value is computed by the same float operations, and each channel's sum adds
- * the same terms in the same order.
+ * memory), channel-first (NCHW) or channel-last (NHWC): the batch statistics, the normalization, and
+ * the gradients. Both layouts give the same bits: every value is computed by the same float
+ * operations, and each channel's sum adds the same terms in the same order.
  *
  * <p>How it is laid out, and why: the JIT vectorizes a loop only when every array in it is indexed
  * by the same expression, and a loop over one channel's plane (16 to 784 values here) is mostly

@@ -19,8 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Batch normalization of NCHW float activations, plugged into DL4J's BatchNormalization layer
  * through its helper interface: {@link BatchNormArithmetic} over the activations' memory, an image
- * at a time. Activations laid out channel-last ({@link NdBuffers#channelLastView}) stay
- * so: the output and dL/dx take the input's layout.
+ * at a time. Activations laid out channel-last ({@link NdBuffers#channelLastView}) stay so: the
+ * output and dL/dx take the input's layout.
  *
  * <p>Why: DL4J 1.0.0-M2.1's oneDNN helper for batch norm never switches on (it looks for a native
  * class under a name that release no longer has), so the layer falls back to generic ND4J
