@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
 """The PyTorch peer of bench/throughput.sh: the same network, batch and optimizer on the same cores.
 
-    python3 bench/torch_throughput.py --model lenet --batch 64 [--threads 2] [--samples 1200] [--epochs 5]
-                                      [--warmup-epochs 1] [--min-seconds 15] [--width 0.5]
+    python3 bench/torch_throughput.py --model lenet --batch 64 [--threads 2 | --processes 2] [--samples 1200]
+                                      [--epochs 5] [--warmup-epochs 1] [--min-seconds 15] [--width 0.5]
 
 --width scales mobilenet-28's widths (the engine's model.widthMultiplier).
 
-Trains on real MNIST (datasets/mnist, IDX) with plain SGD (lr 0.05), one process using --threads
-intra-op threads (the engine runs one task per core), and prints samples/s over epochs W+1..N
-(epochs 1..W warm up; bench/throughput.sh drops as many rounds), going on past N until the measured
-epochs took --min-seconds. The last line is one JSON object with samples_per_s, train_seconds and the
-CPU capability PyTorch's kernels use. Needs Debian's python3-torch.
+Trains on real MNIST (datasets/mnist, IDX) with plain SGD (lr 0.05) and prints samples/s over epochs
+W+1..N (epochs 1..W warm up; bench/throughput.sh drops as many rounds), going on past N until the
+measured epochs took --min-seconds. Two ways to use the cores, as a user would pick for what they run:
+--threads T (default: all cores): one process whose T intra-op threads share each minibatch, the way
+to train one model fast; --processes P: P processes of one thread each, each training its own copy of
+the network on its own data, the way federated simulators (Flower's, pfl-research's) train a round's
+clients side by side, and the engine's shape (one task per core). The processes warm up, start
+measuring together, and each stops at its first minibatch past the measured window; samples/s is the
+sum of theirs. The last line is one JSON object with samples_per_s, train_seconds and the CPU
+capability PyTorch's kernels use. Needs Debian's python3-torch.
 """
 import argparse
 import gzip
 import json
+import multiprocessing
 import os
 import struct
 import sys
@@ -86,11 +92,54 @@ def cpu_capability():
     return "unknown"
 
 
+def train(a, threads, seed, start=None):
+    """Warm-up epochs, then (after start.wait(), when processes start together) the measured window:
+    returns (samples, seconds) measured."""
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    x, y = mnist(a.samples)
+    net = network(a.model, a.width)
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    loss_fn = nn.CrossEntropyLoss()
+    measured_epochs = a.epochs - a.warmup_epochs
+    epoch = 0
+    samples = 0
+    t_start = None
+    while True:
+        if epoch == a.warmup_epochs:
+            if start is not None:
+                start.wait()
+            t_start = time.perf_counter()
+        order = torch.randperm(len(x))
+        t0 = time.perf_counter()
+        for i in range(0, len(x), a.batch):
+            idx = order[i:i + a.batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            if t_start is not None:
+                samples += len(idx)
+                elapsed = time.perf_counter() - t_start
+                # side by side, each process stops at the window's end, not at its epoch's
+                if start is not None and samples >= measured_epochs * len(x) and elapsed >= a.min_seconds:
+                    return samples, elapsed
+        epoch += 1
+        print("epoch %d: %.0f samples/s" % (epoch, len(x) / (time.perf_counter() - t0)), file=sys.stderr)
+        if t_start is not None and epoch >= a.epochs and time.perf_counter() - t_start >= a.min_seconds:
+            return samples, time.perf_counter() - t_start
+
+
+def worker(a, rank, start, results):
+    results.put(train(a, 1, 42 + rank, start))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--model", default="lenet")
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--processes", type=int, default=None)
     p.add_argument("--samples", type=int, default=1200)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--warmup-epochs", type=int, default=1)
@@ -100,30 +149,35 @@ def main():
     if not 1 <= a.warmup_epochs < a.epochs:
         sys.exit("torch_throughput.py: --warmup-epochs must be at least 1 and below --epochs (%d), not %d"
                  % (a.epochs, a.warmup_epochs))
-    torch.manual_seed(42)
-    torch.set_num_threads(a.threads)
-    x, y = mnist(a.samples)
-    net = network(a.model, a.width)
-    opt = torch.optim.SGD(net.parameters(), lr=0.05)
-    loss_fn = nn.CrossEntropyLoss()
-    times = []
-    epoch = 0
-    while epoch < a.epochs or sum(times[a.warmup_epochs:]) < a.min_seconds:
-        order = torch.randperm(len(x))
-        t0 = time.perf_counter()
-        for i in range(0, len(x), a.batch):
-            idx = order[i:i + a.batch]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(net(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
-        times.append(time.perf_counter() - t0)
-        epoch += 1
-        print("epoch %d: %.0f samples/s" % (epoch, len(x) / times[-1]), file=sys.stderr)
-    measured = sum(times[a.warmup_epochs:])
-    rate = len(x) * (len(times) - a.warmup_epochs) / measured
+    if a.threads is not None and a.processes is not None:
+        sys.exit("torch_throughput.py: --threads and --processes are two ways to use the cores: give one")
+    for name in ("threads", "processes"):
+        if getattr(a, name) is not None and getattr(a, name) < 1:
+            sys.exit("torch_throughput.py: --%s must be at least 1, not %d" % (name, getattr(a, name)))
+    if a.processes is None:
+        threads = a.threads or os.cpu_count()
+        samples, measured = train(a, threads, 42)
+        rate = samples / measured
+        shape = {"threads": threads, "processes": 1}
+    else:
+        # spawned, not forked: a fork would inherit the parent's OpenMP state
+        ctx = multiprocessing.get_context("spawn")
+        start = ctx.Barrier(a.processes)
+        results = ctx.Queue()
+        procs = [ctx.Process(target=worker, args=(a, r, start, results)) for r in range(a.processes)]
+        for proc in procs:
+            proc.start()
+        done = [results.get() for _ in procs]
+        for proc in procs:
+            proc.join()
+            if proc.exitcode != 0:
+                sys.exit("torch_throughput.py: a training process failed (exit %d)" % proc.exitcode)
+        rate = sum(n / t for n, t in done)
+        measured = max(t for _, t in done)
+        shape = {"threads": 1, "processes": a.processes,
+                 "per_process_samples_per_s": [round(n / t, 1) for n, t in done]}
     print(json.dumps({"framework": "pytorch " + torch.__version__, "model": a.model, "batch": a.batch,
-                      "threads": a.threads, "warmup_epochs": a.warmup_epochs, "train_seconds": round(measured, 2),
+                      **shape, "warmup_epochs": a.warmup_epochs, "train_seconds": round(measured, 2),
                       "samples_per_s": round(rate, 1), "cpu_capability": cpu_capability(),
                       "blas": torch.__config__.show().count("OpenBLAS") > 0 and "openblas" or "other"}))
 

@@ -8,12 +8,15 @@
 # --width is mobilenet-28's width multiplier (model.widthMultiplier), for both frameworks.
 #
 # For each model and batch, --pairs times: bench/throughput.sh (the engine: local[N], one task per
-# core, one native thread per task) then bench/torch_throughput.py (one process, as many threads as
-# cores), each measured over at least --seconds of training after its warm-up (engine rounds /
-# PyTorch epochs of clients-per-round x 600 samples); A B A B, so drift in the machine's speed falls
-# on both. A first engine run sizes the engine's rounds to the time asked for. Prints each pair's
-# ratio engine / PyTorch, their median and spread, the CPU flags, the engine's ISA and BLAS core
-# (BackendCheck) and PyTorch's CPU capability. Needs Debian's python3-torch (apt-get install
+# core, one native thread per task), then bench/torch_throughput.py both ways a user would run PyTorch
+# on these cores: one process whose threads (as many as cores) share each minibatch, and one
+# single-thread process per core, each training its own client side by side (as Flower's and
+# pfl-research's simulations train a round's clients). Each is measured over at least --seconds of
+# training after its warm-up (engine rounds / PyTorch epochs of clients-per-round x 600 samples);
+# engine, then PyTorch both ways, again and again, so drift in the machine's speed falls on all. A first engine
+# run sizes the engine's rounds to the time asked for. Prints each pair's ratio engine / PyTorch's
+# faster way (and against each way), their median and spread, the CPU flags, the engine's ISA and
+# BLAS core (BackendCheck) and PyTorch's CPU capability. Needs Debian's python3-torch (apt-get install
 # python3-torch libopenblas0-pthread). The last line is one JSON object with every figure.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +52,10 @@ engine_run() { # model batch rounds width
   "$root/bench/throughput.sh" --model "$1" --batch "$2" --rounds "$3" --clients-per-round "$per_round" \
     --warmup-rounds "$warmup" model.widthMultiplier="$4" | tail -1
 }
+torch_run() { # model batch width, then --threads N or --processes N
+  "$py" "$root/bench/torch_throughput.py" --model "$1" --batch "$2" --width "$3" "${@:4}" --samples "$samples" \
+    --epochs $((warmup + 2)) --warmup-epochs "$warmup" --min-seconds "$seconds" 2>/dev/null | tail -1
+}
 rows=()
 for model in $models; do
   for batch in $batches; do
@@ -62,18 +69,20 @@ for model in $models; do
     ratios=(); pair_rows=()
     for p in $(seq 1 "$pairs"); do
       engine=$(engine_run "$model" "$batch" "$rounds" "$w")
-      torch=$("$py" "$root/bench/torch_throughput.py" --model "$model" --batch "$batch" --threads "$cores" \
-        --samples "$samples" --epochs $((warmup + 2)) --warmup-epochs "$warmup" --min-seconds "$seconds" \
-        --width "$w" 2>/dev/null | tail -1)
-      e=$(field "$engine" samples_per_s); t=$(field "$torch" samples_per_s)
-      ratio=$(awk -v e="$e" -v t="$t" 'BEGIN { printf "%.3f", e / t }')
+      threads=$(torch_run "$model" "$batch" "$w" --threads "$cores")
+      procs=$(torch_run "$model" "$batch" "$w" --processes "$cores")
+      e=$(field "$engine" samples_per_s); t=$(field "$threads" samples_per_s); q=$(field "$procs" samples_per_s)
+      best=$(awk -v t="$t" -v q="$q" 'BEGIN { print (q > t ? q : t) }')
+      ratio=$(awk -v e="$e" -v b="$best" 'BEGIN { printf "%.3f", e / b }')
+      ratio_threads=$(awk -v e="$e" -v t="$t" 'BEGIN { printf "%.3f", e / t }')
+      ratio_processes=$(awk -v e="$e" -v q="$q" 'BEGIN { printf "%.3f", e / q }')
       ratios+=("$ratio")
-      echo "$model batch $batch pair $p: engine $e samples/s over $(field "$engine" train_seconds) s, PyTorch $t samples/s over $(field "$torch" train_seconds) s ($(field "$torch" cpu_capability)), engine/PyTorch $ratio" >&2
-      pair_rows+=("{\"engine\":$engine,\"pytorch\":$torch,\"ratio\":$ratio}")
+      echo "$model batch $batch pair $p: engine $e samples/s over $(field "$engine" train_seconds) s; PyTorch $t samples/s with $cores threads (over $(field "$threads" train_seconds) s), $q with $cores one-thread processes (over $(field "$procs" train_seconds) s) ($(field "$threads" cpu_capability)); engine/PyTorch $ratio (against threads $ratio_threads, processes $ratio_processes)" >&2
+      pair_rows+=("{\"engine\":$engine,\"pytorch_threads\":$threads,\"pytorch_processes\":$procs,\"ratio\":$ratio,\"ratio_threads\":$ratio_threads,\"ratio_processes\":$ratio_processes}")
     done
     summary=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, v[1], v[NR] }')
     read -r median lo hi <<< "$summary"
-    echo "$model batch $batch: engine/PyTorch median $median (spread $lo-$hi over $pairs pairs)" >&2
+    echo "$model batch $batch: engine/PyTorch (its faster way) median $median (spread $lo-$hi over $pairs pairs)" >&2
     rows+=("{\"model\":\"$model\",\"batch\":$batch,\"median_ratio\":$median,\"min_ratio\":$lo,\"max_ratio\":$hi,\"pairs\":[$(IFS=,; echo "${pair_rows[*]}")]}")
   done
 done
