@@ -22,6 +22,7 @@ import gzip
 import json
 import multiprocessing
 import os
+import queue
 import struct
 import sys
 import time
@@ -167,11 +168,19 @@ def main():
         procs = [ctx.Process(target=worker, args=(a, r, start, results)) for r in range(a.processes)]
         for proc in procs:
             proc.start()
-        done = [results.get() for _ in procs]
+        done = []
+        while len(done) < len(procs):
+            try:
+                done.append(results.get(timeout=5))
+            except queue.Empty:
+                # a process that died leaves the others waiting at the start: stop them all
+                dead = [proc.exitcode for proc in procs if proc.exitcode not in (None, 0)]
+                if dead:
+                    for proc in procs:
+                        proc.terminate()
+                    sys.exit("torch_throughput.py: a training process failed (exit %d)" % dead[0])
         for proc in procs:
             proc.join()
-            if proc.exitcode != 0:
-                sys.exit("torch_throughput.py: a training process failed (exit %d)" % proc.exitcode)
         rate = sum(n / t for n, t in done)
         measured = max(t for _, t in done)
         shape = {"threads": 1, "processes": a.processes,
