@@ -1,8 +1,6 @@
 package io.fednas.dl4j;
 
-import java.nio.FloatBuffer;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -100,7 +98,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null; // DL4J's own path
     }
     BatchNormArithmetic.Shape s = shape(x);
-    Images in = images(x, 0);
+    Images in = Images.readFrom(x, 0);
     float[] m;
     float[] v;
     if (training) {
@@ -131,7 +129,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     }
     boolean relu = reluAfter && !BatchNormArithmetic.hasNegativeZero(shift);
     INDArray out = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS, x.shape(), s.channelLast());
-    write(out, 1, o -> arithmetic.normalize(in, s, scale, shift, relu, o));
+    Images.writeInto(out, 1, o -> arithmetic.normalize(in, s, scale, shift, relu, o));
     reluApplied = relu;
     return out;
   }
@@ -161,30 +159,6 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     return d;
   }
 
-  /**
-   * The images of {@code a} (dense: row-major or channel-last) read from its memory, or from a copy in
-   * scratch array {@code slot} where ND4J gives no view of it. Why from the memory: a staged copy of
-   * each activation was two more passes over it, and a working set as large again, which two tasks
-   * on one memory bus pay for.
-   */
-  private static Images images(INDArray a, int slot) {
-    FloatBuffer memory = NdBuffers.view(a);
-    return memory != null ? Images.of(memory)
-        : Images.of(NdBuffers.readMemory(a, Scratch.get(slot, (int) a.length())));
-  }
-
-  /** Lets {@code fill} write the images of the new dense array {@code a}: into its memory, or through scratch array {@code slot}. */
-  private static void write(INDArray a, int slot, Consumer<Images> fill) {
-    FloatBuffer memory = NdBuffers.view(a);
-    if (memory != null) {
-      fill.accept(Images.of(memory));
-      return;
-    }
-    float[] staged = Scratch.get(slot, (int) a.length());
-    fill.accept(Images.of(staged));
-    NdBuffers.writeMemory(staged, a);
-  }
-
   /** The gradients from the last training forward pass's batch statistics ({@link BatchNormArithmetic#gradient}). */
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
@@ -194,9 +168,9 @@ final class BatchNormKernel implements BatchNormalizationHelper {
       return null;
     }
     BatchNormArithmetic.Shape s = shape(input);
-    Images x = images(input, 0);
+    Images x = Images.readFrom(input, 0);
     Images d =
-        images(NdBuffers.inLayout(epsilon, s.channelLast(), workspaceMgr, ArrayType.ACTIVATION_GRAD), 1);
+        Images.readFrom(NdBuffers.inLayout(epsilon, s.channelLast(), workspaceMgr, ArrayType.ACTIVATION_GRAD), 1);
     float[] invStd = new float[s.c()];
     for (int c = 0; c < s.c(); c++) {
       invStd[c] = (float) (1 / Math.sqrt(batchVar[c] + eps));
@@ -205,7 +179,7 @@ final class BatchNormKernel implements BatchNormalizationHelper {
     float[] dBeta = new float[s.c()];
     float[] g = NdBuffers.toFloats(gamma);
     INDArray dx = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), s.channelLast());
-    write(dx, 2, out -> arithmetic.gradient(x, d, s, batchMean, invStd, g, dGamma, dBeta, out));
+    Images.writeInto(dx, 2, out -> arithmetic.gradient(x, d, s, batchMean, invStd, g, dGamma, dBeta, out));
     NdBuffers.write(dGamma, dGammaView);
     NdBuffers.write(dBeta, dBetaView);
     Gradient grad = new DefaultGradient();

@@ -1,6 +1,5 @@
 package io.fednas.dl4j;
 
-import java.nio.FloatBuffer;
 import java.util.function.Consumer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -92,19 +91,15 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
 
   /**
    * {@code a}'s values channel-last, an image at a time: its memory itself when it is laid out so
-   * (no staged copy of the whole activation), else a transposed copy in scratch slot {@code slot}.
+   * ({@link Images#readFrom}), else a transposed copy in scratch slot {@code slot}.
    */
   private static Images channelLast(INDArray a, int plane, int slot) {
-    FloatBuffer memory = NdBuffers.isChannelLast(a) ? NdBuffers.view(a) : null;
-    if (memory != null) {
-      return Images.of(memory);
+    if (NdBuffers.isChannelLast(a)) {
+      return Images.readFrom(a, slot);
     }
     int n = (int) a.size(0);
     int c = (int) a.size(1);
     float[] last = Scratch.get(slot, n * c * plane);
-    if (NdBuffers.isChannelLast(a)) {
-      return Images.of(NdBuffers.readMemory(a, last));
-    }
     float[] first = NdBuffers.toFloatsPrefix(a, Scratch.get(FIRST, n * c * plane));
     DepthwiseKernel.toChannelLast(first, n, c, plane, last);
     return Images.of(last);
@@ -112,22 +107,18 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
 
   /**
    * Lets {@code fill} write channel-last values into {@code a}, an image at a time: into its memory
-   * when it is laid out so, else through scratch slot {@code slot}, transposed into {@code a}'s layout.
+   * when it is laid out so ({@link Images#writeInto}), else through scratch slot {@code slot},
+   * transposed into {@code a}'s layout.
    */
   private static void store(INDArray a, int plane, int slot, Consumer<Images> fill) {
-    FloatBuffer memory = NdBuffers.isChannelLast(a) ? NdBuffers.view(a) : null;
-    if (memory != null) {
-      fill.accept(Images.of(memory));
+    if (NdBuffers.isChannelLast(a)) {
+      Images.writeInto(a, slot, fill);
       return;
     }
     int n = (int) a.size(0);
     int c = (int) a.size(1);
     float[] last = Scratch.get(slot, n * c * plane);
     fill.accept(Images.of(last));
-    if (NdBuffers.isChannelLast(a)) {
-      NdBuffers.writeMemory(last, a);
-      return;
-    }
     float[] first = Scratch.get(FIRST, n * c * plane);
     DepthwiseKernel.toChannelFirst(last, n, c, plane, first);
     NdBuffers.copyPrefixInto(first, a);

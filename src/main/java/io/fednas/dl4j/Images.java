@@ -1,6 +1,8 @@
 package io.fednas.dl4j;
 
 import java.nio.FloatBuffer;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The N images of an array, read and written an image at a time: a Java array, or ND4J's memory
@@ -27,6 +29,30 @@ interface Images {
         System.arraycopy(from, 0, values, b * m, m);
       }
     };
+  }
+
+  /**
+   * The images of dense {@code a} (row-major or channel-last, as its memory holds them): that memory
+   * itself, or a copy in {@link Scratch} slot {@code slot} where ND4J gives no view of it.
+   */
+  static Images readFrom(INDArray a, int slot) {
+    FloatBuffer memory = NdBuffers.view(a);
+    return memory != null ? of(memory) : of(NdBuffers.readMemory(a, Scratch.get(slot, (int) a.length())));
+  }
+
+  /**
+   * Lets {@code fill} write the images of dense {@code a}: into its memory, or through {@link Scratch}
+   * slot {@code slot} where ND4J gives no view of it.
+   */
+  static void writeInto(INDArray a, int slot, Consumer<Images> fill) {
+    FloatBuffer memory = NdBuffers.view(a);
+    if (memory != null) {
+      fill.accept(of(memory));
+      return;
+    }
+    float[] staged = Scratch.get(slot, (int) a.length());
+    fill.accept(of(staged));
+    NdBuffers.writeMemory(staged, a);
   }
 
   /** Over memory from its start, as {@link NdBuffers#view} gives it. */

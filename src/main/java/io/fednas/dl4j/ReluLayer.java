@@ -30,12 +30,8 @@ final class ReluLayer extends ActivationLayer {
   /** The batch norm whose output this layer reads, or null. */
   private final BatchNormLayer before;
 
-  ReluLayer(NeuralNetConfiguration conf, DataType dataType) {
-    this(conf, dataType, null);
-  }
-
   /**
-   * After {@code before}: when its output is already the ReLU of the batch norm ({@link
+   * After {@code before} (or null): when its output is already the ReLU of the batch norm ({@link
    * BatchNormLayer#reluAppliedTo}), the forward pass leaves it as it is.
    */
   ReluLayer(NeuralNetConfiguration conf, DataType dataType, BatchNormLayer before) {

@@ -50,7 +50,7 @@ class ReluLayerTest {
     INDArray eps = values(r);
     org.deeplearning4j.nn.layers.ActivationLayer dl4j =
         new org.deeplearning4j.nn.layers.ActivationLayer(conf(new ActivationReLU()), DataType.FLOAT);
-    ReluLayer ours = new ReluLayer(conf(new ReluBackprop()), DataType.FLOAT);
+    ReluLayer ours = new ReluLayer(conf(new ReluBackprop()), DataType.FLOAT, null);
     dl4j.setInput(x.dup(), noWorkspaces);
     ours.setInput(x.dup(), noWorkspaces);
     assertSameBits(dl4j.activate(true, noWorkspaces), ours.activate(true, noWorkspaces), "forward");
