@@ -35,6 +35,13 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * channel-last where {@link CpuKernels} allows. The same bits as NCHW: oneDNN reorders both into
  * the same blocked layout and runs the same kernel there.
  *
+ * <p>A 1 x 1 convolution at stride 1 without padding (a MobileNet's pointwise layers) is a matrix
+ * product over channel-last memory, [N*H*W, in] x [in, out], and runs as one: libnd4j's {@code
+ * matmul} op (oneDNN's GEMM in these builds), two more for backprop, whatever layout the activations
+ * come in. Why: {@code conv2d} and {@code conv2d_bp} reorder activations, weights and gradients into
+ * oneDNN's blocked layout and back on every call, which at these layers' sizes costs more than the
+ * arithmetic (docs/BENCHMARKS.md).
+ *
  * <p>Results equal DL4J's up to float rounding (the test suite compares them) and depend on shapes
  * and the native thread count only (one per task by default), not on executors.
  */
@@ -78,12 +85,80 @@ final class OneDnnConvolution extends CpuConvolution {
     return channelLastOutput && NdBuffers.isChannelLast(input);
   }
 
+  /** Whether the convolution is 1 x 1 at stride 1 without padding: a matrix product over channel-last memory. */
+  private static boolean pointwise(int[] kernel, int[] strides, int[] pad) {
+    return kernel[0] == 1 && kernel[1] == 1 && strides[0] == 1 && strides[1] == 1 && pad[0] == 0 && pad[1] == 0;
+  }
+
+  /** [N, C, H, W] channel-last memory as the matrix [N*H*W, C] (a view). */
+  private static INDArray rows(INDArray memory) {
+    return memory.reshape(memory.size(0) * memory.size(1) * memory.size(2), memory.size(3));
+  }
+
+  /** Weights [out, in, 1, 1] as the matrix [out, in] (a view: DL4J's are row-major). */
+  private static INDArray matrix(INDArray weights) {
+    return weights.reshape(weights.size(0), weights.size(1));
+  }
+
+  /**
+   * Channel-last memory of an [N, C, H, W] result as the layer hands it on: its channel-last view, or
+   * a row-major copy when {@code channelLast} is false.
+   */
+  private static INDArray handOn(INDArray memory, boolean channelLast, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
+    INDArray view = NdBuffers.channelLastView(memory);
+    if (channelLast) {
+      return view;
+    }
+    INDArray rowMajor = NdBuffers.createMemory(workspaceMgr, type, view.shape(), false);
+    rowMajor.assign(view);
+    return rowMajor;
+  }
+
+  private INDArray pointwiseOutput(INDArray input, INDArray weights, INDArray bias, LayerWorkspaceMgr workspaceMgr) {
+    INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, true, workspaceMgr, ArrayType.ACTIVATIONS));
+    INDArray z = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATIONS,
+        new long[] {input.size(0), weights.size(0), input.size(2), input.size(3)}, true);
+    INDArray zRows = rows(z);
+    Nd4j.gemm(rows(x), matrix(weights), zRows, false, true, 1.0, 0.0);
+    if (bias != null) {
+      zRows.addiRowVector(bias);
+    }
+    return handOn(z, channelLastOutput, workspaceMgr, ArrayType.ACTIVATIONS);
+  }
+
+  private Pair<Gradient, INDArray> pointwiseBackprop(INDArray input, INDArray weights, INDArray delta,
+      INDArray biasGradView, INDArray weightGradView, LayerWorkspaceMgr workspaceMgr) {
+    INDArray xRows = rows(NdBuffers.memory(NdBuffers.inLayout(input, true, workspaceMgr, ArrayType.ACTIVATION_GRAD)));
+    INDArray dzRows = rows(NdBuffers.memory(NdBuffers.inLayout(delta, true, workspaceMgr, ArrayType.ACTIVATION_GRAD)));
+    INDArray dx = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), true);
+    Nd4j.gemm(dzRows, matrix(weights), rows(dx), false, false, 1.0, 0.0);
+    // dL/dW = dz^T x, straight into DL4J's gradient view when its [out, in] reshape is one (it is contiguous)
+    INDArray weightGrad = matrix(weightGradView);
+    boolean inPlace = weightGrad.data().address() == weightGradView.data().address()
+        && weightGrad.offset() == weightGradView.offset();
+    INDArray target = inPlace ? weightGrad : weightGrad.ulike();
+    Nd4j.gemm(dzRows, xRows, target, true, false, 1.0, 0.0);
+    if (!inPlace) {
+      weightGradView.assign(target.reshape(weightGradView.shape()));
+    }
+    Gradient gradient = new DefaultGradient();
+    if (biasGradView != null) {
+      biasGradView.assign(dzRows.sum(0).reshape(biasGradView.shape()));
+      gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
+    }
+    gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
+    return new Pair<>(gradient, handOn(dx, NdBuffers.isChannelLast(input), workspaceMgr, ArrayType.ACTIVATION_GRAD));
+  }
+
   @Override
   public INDArray preOutput(INDArray input, INDArray weights, INDArray bias, int[] kernel, int[] strides, int[] pad,
       AlgoMode mode, FwdAlgo fwdAlgo, ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
     if (unsupported(dilation, format)) {
       return null;
+    }
+    if (pointwise(kernel, strides, pad)) {
+      return pointwiseOutput(input, weights, bias, workspaceMgr);
     }
     boolean last = channelLast(input);
     // what libnd4j reads: row-major memory, [N, H, W, C] when channel-last
@@ -105,6 +180,9 @@ final class OneDnnConvolution extends CpuConvolution {
       int[] dilation, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
     if (unsupported(dilation, format)) {
       throw new UnsupportedOperationException("oneDNN convolution supports NCHW without dilation only");
+    }
+    if (pointwise(kernel, strides, pad)) {
+      return pointwiseBackprop(input, weights, delta, bias == null ? null : biasGradView, weightGradView, workspaceMgr);
     }
     boolean last = channelLast(input);
     INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATION_GRAD));

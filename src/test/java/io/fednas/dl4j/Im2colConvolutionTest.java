@@ -173,6 +173,16 @@ class Im2colConvolutionTest {
     assertSameAsBuiltIn(Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10));
   }
 
+  /**
+   * 1x1 convolutions at stride 1 run as matrix products over channel-last memory: here with a bias and
+   * ReLU, fed row-major activations, one after another and before a pooling layer (DL4J's layout out).
+   */
+  @Test
+  void pointwiseConvolutionsWithBiasOnRowMajorActivations() throws Exception {
+    assertSameAsBuiltIn(new Architecture("p", 2, 9, 9, 5, List.of(
+        new Conv(6, 3, 1, true), new Conv(7, 1, 1, true), new Conv(4, 1, 1, false), new MaxPool(2, 2), new Dense(6))));
+  }
+
   @Test
   void samePaddingAndStrideTwoOnColourInput() throws Exception {
     assertSameAsBuiltIn(new Architecture("t", 3, 11, 11, 4, List.of(
