@@ -1,12 +1,23 @@
 package io.fednas.dl4j;
 
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.api.TrainingConfig;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.MultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.NesterovsUpdater;
+import org.nd4j.linalg.learning.NoOpUpdater;
+import org.nd4j.linalg.learning.SgdUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * DL4J's updater, handed the network's gradient as the very array it keeps its views into.
@@ -18,6 +29,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * batch norms split the parameters into dozens of blocks, that is hundreds of native array views a
  * step. Given the same memory as the object it expects, the updater takes its standard path over the
  * views it made once: the same operations on the same values.
+ *
+ * <p>Where every block is plain SGD, Nesterov momentum or no update, and no parameter is regularized or
+ * has its gradient normalized (how {@link NetworkBuilder} builds networks), the whole update is one
+ * pass in Java over the flat gradient and momentum instead: DL4J runs a division by the minibatch size
+ * per run of parameters and a native updater op per block, each a native call with its own array
+ * setup, which on a MobileNet cost more than the arithmetic. The same arithmetic in the same order,
+ * element by element, as libnd4j's updater ops (the test suite compares the bits).
  */
 final class FlatGradientUpdater extends MultiLayerUpdater {
 
@@ -26,13 +44,113 @@ final class FlatGradientUpdater extends MultiLayerUpdater {
   }
 
   @Override
-  public void update(Gradient gradient, int iteration, int epoch, int batchSize, LayerWorkspaceMgr workspaceMgr) {
+  public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize, LayerWorkspaceMgr workspaceMgr) {
     INDArray view = getFlattenedGradientsView();
     INDArray flat = gradient.gradient();
     boolean same = flat != null && view != null && flat.length() == view.length()
         && flat.data().address() == view.data().address() && flat.offset() == view.offset()
         && flat.elementWiseStride() == 1 && view.elementWiseStride() == 1;
+    lastInJava = same && inJava(iteration, epoch, batchSize);
+    if (lastInJava) {
+      return;
+    }
     super.update(same ? new Viewed(gradient, view) : gradient, iteration, epoch, batchSize, workspaceMgr);
+  }
+
+  /** Whether the last update ran in Java, not on DL4J's path (for the tests). */
+  private boolean lastInJava;
+
+  boolean lastInJava() {
+    return lastInJava;
+  }
+
+  /** Runs of parameters ([from, to) in the flat gradient) that DL4J divides by the minibatch size; null until first used. */
+  private int[][] divided;
+
+  /** Whether the update ran here: false (nothing changed) where a block needs DL4J's own path. */
+  private boolean inJava(int iteration, int epoch, int batchSize) {
+    List<UpdaterBlock> blocks = getUpdaterBlocks();
+    for (UpdaterBlock b : blocks) {
+      if (!simple(b)) {
+        return false;
+      }
+    }
+    FloatBuffer g = NdBuffers.view(getFlattenedGradientsView());
+    FloatBuffer state = getStateViewArray() == null ? null : NdBuffers.view(getStateViewArray());
+    if (g == null || getStateViewArray() != null && state == null) {
+      return false;
+    }
+    if (isMiniBatch()) {
+      float size = batchSize;
+      for (int[] run : divided()) {
+        for (int i = run[0]; i < run[1]; i++) {
+          g.put(i, g.get(i) / size);
+        }
+      }
+    }
+    for (UpdaterBlock b : blocks) {
+      GradientUpdater<?> u = b.getGradientUpdater();
+      if (u instanceof NesterovsUpdater) {
+        Nesterovs c = (Nesterovs) u.getConfig();
+        nesterovs(g, b.getParamOffsetStart(), b.getParamOffsetEnd(), state, b.getUpdaterViewOffsetStart(),
+            (float) c.getLearningRate(iteration, epoch), (float) c.currentMomentum(iteration, epoch));
+      } else if (u instanceof SgdUpdater) {
+        float lr = (float) ((Sgd) u.getConfig()).getLearningRate(iteration, epoch);
+        for (int i = b.getParamOffsetStart(); i < b.getParamOffsetEnd(); i++) {
+          g.put(i, lr * g.get(i));
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Nesterov momentum on gradient [from, to), momentum from {@code stateFrom}: v' = mu v - lr g, and
+   * the update (which the network subtracts from the weights) mu v - (1 + mu) v'.
+   */
+  private static void nesterovs(FloatBuffer g, int from, int to, FloatBuffer state, int stateFrom, float lr, float mu) {
+    float muPlusOne = mu + 1f;
+    for (int i = from, j = stateFrom; i < to; i++, j++) {
+      float previous = mu * state.get(j);
+      float v = previous - lr * g.get(i);
+      state.put(j, v);
+      g.put(i, previous - muPlusOne * v);
+    }
+  }
+
+  /**
+   * Whether the block's update is one this class runs: SGD, Nesterov momentum (its state initialized)
+   * or none, on parameters without regularization or gradient normalization.
+   */
+  private static boolean simple(UpdaterBlock b) {
+    GradientUpdater<?> u = b.getGradientUpdater();
+    boolean known = u instanceof SgdUpdater || u instanceof NoOpUpdater
+        || u instanceof NesterovsUpdater n && n.getV() != null;
+    if (!known || b.skipDueToPretrainConfig(false)) {
+      return false;
+    }
+    for (UpdaterBlock.ParamState p : b.getLayersAndVariablesInBlock()) {
+      TrainingConfig conf = p.getLayer().getConfig();
+      var regularization = conf.getRegularizationByParam(p.getParamName());
+      GradientNormalization norm = conf.getGradientNormalization();
+      if (regularization != null && !regularization.isEmpty() || norm != null && norm != GradientNormalization.None) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private int[][] divided() {
+    if (divided == null) {
+      INDArray flat = getFlattenedGradientsView();
+      List<int[]> runs = new ArrayList<>();
+      for (INDArray run : getMinibatchDivisionSubsets(flat)) {
+        int from = (int) (run.offset() - flat.offset());
+        runs.add(new int[] {from, from + (int) run.length()});
+      }
+      divided = runs.toArray(new int[0][]);
+    }
+    return divided;
   }
 
   /** {@code original} with {@link #gradient()} answering {@code view}, the same values. */

@@ -2,6 +2,7 @@ package io.fednas.dl4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fednas.model.Architectures;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -13,8 +14,9 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@link FlatGradientUpdater} takes DL4J's standard path instead of its "external gradient" one:
- * training must give bit-identical weights and updater state to DL4J's own updater, with Nesterov
+ * {@link FlatGradientUpdater} runs the update in Java (on these networks: SGD or Nesterov momentum, no
+ * regularization) where DL4J would take its "external gradient" path: training must give
+ * bit-identical weights and updater state to DL4J's own updater, with Nesterov
  * momentum and plain SGD, on a network of one updater block (LeNet) and one of dozens (a MobileNet,
  * whose batch-norm statistics are not trained by the updater).
  */
@@ -39,6 +41,7 @@ class FlatGradientUpdaterTest {
           own.fit(new DataSet(x, y));
         }
         String what = arch + " momentum " + momentum;
+        assertTrue(((FlatGradientUpdater) flat.getUpdater()).lastInJava(), what + ": the update ran in Java");
         assertArrayEquals(own.params().toFloatVector(), flat.params().toFloatVector(), what + ": weights");
         if (momentum > 0) {
           assertArrayEquals(own.getUpdater().getStateViewArray().toFloatVector(),
