@@ -38,13 +38,19 @@ import org.nd4j.linalg.learning.config.Sgd;
  * element by element, as libnd4j's updater ops (the test suite compares the bits).
  */
 final class FlatGradientUpdater extends MultiLayerUpdater {
+  /** Runs of parameters ([from, to) in the flat gradient) that DL4J divides by the minibatch size; null until used. */
+  private int[][] divided;
+
+  /** Whether the last update ran in Java, not on DL4J's path (for the tests). */
+  private boolean lastInJava;
 
   FlatGradientUpdater(MultiLayerNetwork network) {
     super(network);
   }
 
   @Override
-  public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize, LayerWorkspaceMgr workspaceMgr) {
+  public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize,
+      LayerWorkspaceMgr workspaceMgr) {
     INDArray view = getFlattenedGradientsView();
     INDArray flat = gradient.gradient();
     boolean same = flat != null && view != null && flat.length() == view.length()
@@ -57,15 +63,9 @@ final class FlatGradientUpdater extends MultiLayerUpdater {
     super.update(same ? new Viewed(gradient, view) : gradient, iteration, epoch, batchSize, workspaceMgr);
   }
 
-  /** Whether the last update ran in Java, not on DL4J's path (for the tests). */
-  private boolean lastInJava;
-
   boolean lastInJava() {
     return lastInJava;
   }
-
-  /** Runs of parameters ([from, to) in the flat gradient) that DL4J divides by the minibatch size; null until first used. */
-  private int[][] divided;
 
   /** Whether the update ran here: false (nothing changed) where a block needs DL4J's own path. */
   private boolean inJava(int iteration, int epoch, int batchSize) {

@@ -134,12 +134,11 @@ final class OneDnnConvolution extends CpuConvolution {
     Nd4j.gemm(dzRows, matrix(weights), rows(dx), false, false, 1.0, 0.0);
     // dL/dW = dz^T x, straight into DL4J's gradient view when its [out, in] reshape is one (it is contiguous)
     INDArray weightGrad = matrix(weightGradView);
-    boolean inPlace = weightGrad.data().address() == weightGradView.data().address()
-        && weightGrad.offset() == weightGradView.offset();
-    INDArray target = inPlace ? weightGrad : weightGrad.ulike();
-    Nd4j.gemm(dzRows, xRows, target, true, false, 1.0, 0.0);
-    if (!inPlace) {
-      weightGradView.assign(target.reshape(weightGradView.shape()));
+    Nd4j.gemm(dzRows, xRows, weightGrad, true, false, 1.0, 0.0);
+    boolean copied = weightGrad.data().address() != weightGradView.data().address()
+        || weightGrad.offset() != weightGradView.offset();
+    if (copied) {
+      weightGradView.assign(weightGrad.reshape(weightGradView.shape())); // the reshape had to copy
     }
     Gradient gradient = new DefaultGradient();
     if (biasGradView != null) {
