@@ -76,8 +76,9 @@ final class FlatGradientUpdater extends MultiLayerUpdater {
       }
     }
     FloatBuffer g = NdBuffers.view(getFlattenedGradientsView());
-    FloatBuffer state = getStateViewArray() == null ? null : NdBuffers.view(getStateViewArray());
-    if (g == null || getStateViewArray() != null && state == null) {
+    INDArray stateArray = getStateViewArray(); // null when no block keeps state (plain SGD)
+    FloatBuffer state = stateArray == null ? null : NdBuffers.view(stateArray);
+    if (g == null || stateArray != null && state == null) {
       return false;
     }
     if (isMiniBatch()) {
