@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One client's minibatch step alone: fit() on a network built as the job builds it (its CPU kernels,
- * momentum 0.9), MNIST-shaped random inputs, one thread. Prints one line: the median and quartiles of
+ * Nesterov momentum 0.9, or the momentum given as a fifth argument: 0 for plain SGD), MNIST-shaped random inputs, one thread. Prints one line: the median and quartiles of
  * the wall time per minibatch after a warm-up. Used by bench/minibatch.sh.
  */
 public final class MinibatchTime {
@@ -19,9 +19,10 @@ public final class MinibatchTime {
     double width = Double.parseDouble(args[1]);
     int batch = Integer.parseInt(args[2]);
     int steps = Integer.parseInt(args[3]);
+    double momentum = args.length > 4 ? Double.parseDouble(args[4]) : 0.9;
     Architecture a = model.equals("mobilenet-28")
         ? Architectures.byName(model, width, 1, 28, 28, 10) : Architectures.byName(model, 1, 28, 28, 10);
-    MultiLayerNetwork net = NetworkBuilder.build(a, 1, 0.01, 0.9);
+    MultiLayerNetwork net = NetworkBuilder.build(a, 1, 0.01, momentum);
     Nd4j.getRandom().setSeed(7);
     DataSet[] data = new DataSet[8];
     for (int i = 0; i < data.length; i++) {
