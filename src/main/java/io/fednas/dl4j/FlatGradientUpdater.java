@@ -38,6 +38,12 @@ import org.nd4j.linalg.learning.config.Sgd;
  * element by element, as libnd4j's updater ops (the test suite compares the bits).
  */
 final class FlatGradientUpdater extends MultiLayerUpdater {
+  /** Values per pass over the gradient: a chunk and its momentum stay in the core's first-level cache. */
+  private static final int CHUNK = 4096;
+
+  private final float[] gradientChunk = new float[CHUNK];
+  private final float[] stateChunk = new float[CHUNK];
+
   /** Runs of parameters ([from, to) in the flat gradient) that DL4J divides by the minibatch size; null until used. */
   private int[][] divided;
 
@@ -81,41 +87,77 @@ final class FlatGradientUpdater extends MultiLayerUpdater {
     if (g == null || stateArray != null && state == null) {
       return false;
     }
-    if (isMiniBatch()) {
-      float size = batchSize;
-      for (int[] run : divided()) {
-        for (int i = run[0]; i < run[1]; i++) {
-          g.put(i, g.get(i) / size);
-        }
-      }
-    }
-    for (UpdaterBlock b : blocks) {
-      GradientUpdater<?> u = b.getGradientUpdater();
+    int[][] divide = isMiniBatch() ? divided() : new int[0][];
+    float size = batchSize;
+    int blockCount = blocks.size();
+    float[] lr = new float[blockCount];
+    float[] mu = new float[blockCount];
+    for (int k = 0; k < blockCount; k++) {
+      GradientUpdater<?> u = blocks.get(k).getGradientUpdater();
       if (u instanceof NesterovsUpdater) {
         Nesterovs c = (Nesterovs) u.getConfig();
-        nesterovs(g, b.getParamOffsetStart(), b.getParamOffsetEnd(), state, b.getUpdaterViewOffsetStart(),
-            (float) c.getLearningRate(iteration, epoch), (float) c.currentMomentum(iteration, epoch));
+        lr[k] = (float) c.getLearningRate(iteration, epoch);
+        mu[k] = (float) c.currentMomentum(iteration, epoch);
       } else if (u instanceof SgdUpdater) {
-        float lr = (float) ((Sgd) u.getConfig()).getLearningRate(iteration, epoch);
-        for (int i = b.getParamOffsetStart(); i < b.getParamOffsetEnd(); i++) {
-          g.put(i, lr * g.get(i));
+        lr[k] = (float) ((Sgd) u.getConfig()).getLearningRate(iteration, epoch);
+      }
+    }
+    int n = (int) getFlattenedGradientsView().length();
+    // chunk by chunk through arrays on the heap, where the JIT vectorizes the loops, which it does not
+    // over native memory read element by element; each element divided, then updated, as DL4J orders it
+    for (int from = 0; from < n; from += CHUNK) {
+      int to = Math.min(n, from + CHUNK);
+      g.get(from, gradientChunk, 0, to - from);
+      for (int[] run : divide) {
+        divide(gradientChunk, Math.max(run[0], from) - from, Math.min(run[1], to) - from, size);
+      }
+      for (int k = 0; k < blockCount; k++) {
+        UpdaterBlock b = blocks.get(k);
+        int start = Math.max(b.getParamOffsetStart(), from);
+        int end = Math.min(b.getParamOffsetEnd(), to);
+        if (start >= end) {
+          continue;
+        }
+        GradientUpdater<?> u = b.getGradientUpdater();
+        if (u instanceof NesterovsUpdater) {
+          int stateStart = b.getUpdaterViewOffsetStart() + start - b.getParamOffsetStart();
+          state.get(stateStart, stateChunk, 0, end - start);
+          nesterovs(gradientChunk, start - from, end - from, stateChunk, lr[k], mu[k]);
+          state.put(stateStart, stateChunk, 0, end - start);
+        } else if (u instanceof SgdUpdater) {
+          scale(gradientChunk, start - from, end - from, lr[k]);
         }
       }
+      g.put(from, gradientChunk, 0, to - from);
     }
     return true;
   }
 
+  /** g[i] /= size over [from, to) (nothing where the range is empty). */
+  private static void divide(float[] g, int from, int to, float size) {
+    for (int i = from; i < to; i++) {
+      g[i] = g[i] / size;
+    }
+  }
+
+  /** Plain SGD's update over [from, to): lr g. */
+  private static void scale(float[] g, int from, int to, float lr) {
+    for (int i = from; i < to; i++) {
+      g[i] = lr * g[i];
+    }
+  }
+
   /**
-   * Nesterov momentum on gradient [from, to), momentum from {@code stateFrom}: v' = mu v - lr g, and
-   * the update (which the network subtracts from the weights) mu v - (1 + mu) v'.
+   * Nesterov momentum on gradient [from, to), its momentum in {@code v} from index 0: v' = mu v - lr g,
+   * and the update (which the network subtracts from the weights) mu v - (1 + mu) v'.
    */
-  private static void nesterovs(FloatBuffer g, int from, int to, FloatBuffer state, int stateFrom, float lr, float mu) {
+  private static void nesterovs(float[] g, int from, int to, float[] v, float lr, float mu) {
     float muPlusOne = mu + 1f;
-    for (int i = from, j = stateFrom; i < to; i++, j++) {
-      float previous = mu * state.get(j);
-      float v = previous - lr * g.get(i);
-      state.put(j, v);
-      g.put(i, previous - muPlusOne * v);
+    for (int i = from, j = 0; i < to; i++, j++) {
+      float previous = mu * v[j];
+      float next = previous - lr * g[i];
+      v[j] = next;
+      g[i] = previous - muPlusOne * next;
     }
   }
 
