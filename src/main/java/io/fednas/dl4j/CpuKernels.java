@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.DepthwiseConvolution2DLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
@@ -21,8 +22,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
  * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
  * ReluBackprop} for ReLU ({@link ReluLayer} in place of DL4J's ReLU layer after a batch norm), {@link
- * DepthwiseLayer} in place of DL4J's depthwise convolution layers and {@link BatchNormLayer} with
- * {@link BatchNormKernel} in place of its batch-norm layers.
+ * DepthwiseLayer} in place of DL4J's depthwise convolution layers, {@link DenseReluLayer} in place of
+ * its dense layers and {@link BatchNormLayer} with {@link BatchNormKernel} in place of its batch-norm
+ * layers.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
  *
  * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
@@ -69,6 +71,8 @@ final class CpuKernels {
         set(POOLING_HELPER, layer, new MaxPoolBackprop());
       } else if (layer.getClass() == DepthwiseConvolution2DLayer.class) {
         layer = replace(net, layer, new DepthwiseLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
+      } else if (layer.getClass() == DenseLayer.class) {
+        layer = replace(net, layer, new DenseReluLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
       } else if (layer.getClass() == BatchNormalization.class) {
         layer = replace(net, layer, new BatchNormLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
         set(BATCH_NORM_HELPER, layer, new BatchNormKernel());
