@@ -28,6 +28,7 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -98,6 +99,59 @@ class CpuKernelsTest {
     assertPoolingForwardAsDl4j(new long[] {2, 2, 7, 7}, 2, 2, ConvolutionMode.Same, PoolingType.MAX);
     assertPoolingForwardAsDl4j(new long[] {2, 2, 6, 6}, 2, 1, ConvolutionMode.Truncate, PoolingType.MAX);
     assertPoolingForwardAsDl4j(new long[] {2, 2, 6, 6}, 2, 2, ConvolutionMode.Truncate, PoolingType.AVG); // DL4J's own
+  }
+
+  /**
+   * 2 x 2 windows tiling the input ({@link MaxPool2x2}): the forward pass gives libnd4j's loop's bits
+   * and the backprop from the kept argmax {@code maxpool2d_bp}'s (both without oneDNN), on windows
+   * with ties, -0, NaNs and infinities, a window of NaNs only and one of negative infinities and NaNs
+   * (libnd4j's maximum stays at its start, -3.402823e38, there), and -Float.MAX_VALUE, below that start.
+   */
+  @Test
+  void twoByTwoPoolingFromTheKeptArgmaxIsLibnd4jsBitForBit() {
+    long[] shape = {3, 4, 8, 6};
+    INDArray x = poolInput(shape);
+    float[] special = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -Float.MAX_VALUE, Float.MAX_VALUE};
+    Random r = new Random(9);
+    for (int i = 0; i < 60; i++) {
+      x.putScalar(r.nextInt((int) x.length()), special[r.nextInt(special.length)]);
+    }
+    float[][] windows = {{Float.NaN, Float.NaN, Float.NaN, Float.NaN},
+        {Float.NaN, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN}, {-0f, 0f, -0f, 0f}};
+    for (int w = 0; w < windows.length; w++) { // windows of plane 0, row 0
+      x.putScalar(new long[] {0, 0, 0, 2 * w}, windows[w][0]);
+      x.putScalar(new long[] {0, 0, 0, 2 * w + 1}, windows[w][1]);
+      x.putScalar(new long[] {0, 0, 1, 2 * w}, windows[w][2]);
+      x.putScalar(new long[] {0, 0, 1, 2 * w + 1}, windows[w][3]);
+    }
+    INDArray g = Nd4j.rand(DataType.FLOAT, shape[0], shape[1], shape[2] / 2, shape[3] / 2).subi(0.5);
+    long[] args = {2, 2, 2, 2, 0, 0, 1, 1, 0, 0, 0};
+    INDArray expectedOut = Nd4j.create(DataType.FLOAT, shape[0], shape[1], shape[2] / 2, shape[3] / 2);
+    INDArray expectedDx = Nd4j.create(DataType.FLOAT, shape);
+    runWithoutHelpers("maxpool2d", args, expectedOut, x);
+    runWithoutHelpers("maxpool2d_bp", args, expectedDx, x, g);
+
+    NeuralNetConfiguration conf = new NeuralNetConfiguration.Builder().layer(
+        new org.deeplearning4j.nn.conf.layers.SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+            .build()).build();
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    MaxPoolLayer layer = new MaxPoolLayer(conf, DataType.FLOAT);
+    layer.setInput(x, mgr);
+    SameBits.assertSameBits(expectedOut, layer.activate(true, mgr), "forward");
+    SameBits.assertSameBits(expectedDx, layer.backpropGradient(g, mgr).getSecond(), "backprop from the kept argmax");
+    assertEquals(-3.402823e38f, layer.activate(false, mgr).getFloat(0, 0, 0, 1), "a window of NaNs and -infinities");
+  }
+
+  private static void runWithoutHelpers(String op, long[] args, INDArray out, INDArray... in) {
+    try (OpContext ctx = Nd4j.getExecutioner().buildContext()) {
+      ctx.allowHelpers(false);
+      ctx.setIArguments(args);
+      ctx.setInputArrays(in);
+      ctx.setOutputArrays(out);
+      Nd4j.exec(DynamicCustomOp.builder(op).addInputs(in).addOutputs(out).build(), ctx);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
@@ -237,6 +291,10 @@ class CpuKernelsTest {
       } else if (l instanceof SubsamplingLayer) {
         assertInstanceOf(MaxPoolLayer.class, l);
         assertInstanceOf(MaxPoolBackprop.class, l.getHelper());
+        assertSame(l, net.getLayer(l.conf().getLayer().getLayerName()), "the network's layer by name");
+      }
+      if (l instanceof DenseLayer) {
+        assertInstanceOf(DenseReluLayer.class, l);
         assertSame(l, net.getLayer(l.conf().getLayer().getLayerName()), "the network's layer by name");
       }
       if (l instanceof ConvolutionLayer || l instanceof DenseLayer) {
