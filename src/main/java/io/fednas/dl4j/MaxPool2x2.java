@@ -42,10 +42,7 @@ final class MaxPool2x2 {
     int inSize = inH * inW;
     int outW = inW / 2;
     int outSize = inSize / 4;
-    if (plane.length < inSize) {
-      plane = new float[inSize];
-      pooled = new float[outSize];
-    }
+    fit(inSize);
     float[] p = plane;
     float[] o = pooled;
     for (int c = 0; c < count; c++) {
@@ -88,31 +85,33 @@ final class MaxPool2x2 {
    * window's gradient at its argmax, zero at its other three inputs; every value of {@code dx} written.
    */
   void backprop(FloatBuffer g, byte[] argmax, FloatBuffer dx, int count, int inH, int inW) {
-    int inSize = inH * inW;
-    int outW = inW / 2;
-    int outSize = inSize / 4;
-    if (plane.length < inSize) {
-      plane = new float[inSize];
-      pooled = new float[outSize];
-    }
+    fit(inH * inW);
     float[] d = plane;
     float[] gp = pooled;
+    int inSize = inH * inW;
+    int outSize = inSize / 4;
     for (int c = 0; c < count; c++) {
       g.get(c * outSize, gp, 0, outSize);
-      int window = c * outSize;
-      for (int oy = 0; oy < inH / 2; oy++) {
-        int top = 2 * oy * inW;
-        int bottom = top + inW;
-        for (int ox = 0; ox < outW; ox++, window++) {
-          int at = argmax[window];
-          int grad = Float.floatToRawIntBits(gp[window - c * outSize]);
-          d[top + 2 * ox] = Float.intBitsToFloat(grad & ((at - 1) >> 31)); // all ones when at == 0
-          d[top + 2 * ox + 1] = Float.intBitsToFloat(grad & (((at ^ 1) - 1) >> 31));
-          d[bottom + 2 * ox] = Float.intBitsToFloat(grad & (((at ^ 2) - 1) >> 31));
-          d[bottom + 2 * ox + 1] = Float.intBitsToFloat(grad & (((at ^ 3) - 1) >> 31));
+      // window o of the plane has its top-left input at a, its bottom-left at a + inW
+      for (int o = 0, rowStart = 0; o < outSize; rowStart += 2 * inW) {
+        for (int rowEnd = o + inW / 2, a = rowStart; o < rowEnd; o++, a += 2) {
+          int at = argmax[c * outSize + o];
+          int grad = Float.floatToRawIntBits(gp[o]);
+          d[a] = Float.intBitsToFloat(grad & ((at - 1) >> 31)); // all ones when at == 0
+          d[a + 1] = Float.intBitsToFloat(grad & (((at ^ 1) - 1) >> 31));
+          d[a + inW] = Float.intBitsToFloat(grad & (((at ^ 2) - 1) >> 31));
+          d[a + inW + 1] = Float.intBitsToFloat(grad & (((at ^ 3) - 1) >> 31));
         }
       }
       dx.put(c * inSize, d, 0, inSize);
+    }
+  }
+
+  /** Scratch room for a plane of {@code inSize} inputs and its pooled quarter. */
+  private void fit(int inSize) {
+    if (plane.length < inSize) {
+      plane = new float[inSize];
+      pooled = new float[inSize / 4];
     }
   }
 
