@@ -10,8 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One client's minibatch step alone: fit() on a network built as the job builds it (its CPU kernels,
- * Nesterov momentum 0.9, or the momentum given as a fifth argument: 0 for plain SGD), MNIST-shaped random inputs, one thread. Prints one line: the median and quartiles of
- * the wall time per minibatch after a warm-up. Used by bench/minibatch.sh.
+ * Nesterov momentum 0.9, or the momentum given as a fifth argument: 0 for plain SGD), MNIST-shaped
+ * random inputs, one thread. Prints one line: the median and quartiles of the wall time per minibatch
+ * after a warm-up. Used by bench/minibatch.sh.
  */
 public final class MinibatchTime {
   public static void main(String[] args) {

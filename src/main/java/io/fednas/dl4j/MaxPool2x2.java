@@ -11,9 +11,9 @@ import java.nio.FloatBuffer;
  * -3.402823e38 (libnd4j's largest float, written rounded: a little above -Float.MAX_VALUE) that a
  * value replaces only when strictly larger, so the first largest in row-major order wins, NaNs never
  * win, and a window with nothing above -3.402823e38 gives that value (and its first element as
- * argmax, where {@code maxpool2d_bp} sends the gradient). The comparisons
- * are done on integers that order as the floats do, without branches: on ReLU outputs (zeros and
- * positives in no pattern) a branch per comparison is mispredicted about every other time.
+ * argmax, where {@code maxpool2d_bp} sends the gradient). The comparisons are done on integers that
+ * order as the floats do, without branches: on ReLU outputs (zeros and positives in no pattern) a
+ * branch per comparison is mispredicted about every other time.
  *
  * <p>Why keep the argmax: the backprop otherwise finds each window's largest input again
  * ({@link MaxPoolBackprop}), as many comparisons as the forward pass; PyTorch keeps indices the same way.
