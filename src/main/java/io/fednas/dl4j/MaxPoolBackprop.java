@@ -20,10 +20,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code maxpool2d_bp}. Reads and writes ND4J's memory in place.
  *
  * <p>Why: {@code maxpool2d_bp} finds each window's largest input with branches, which on ReLU
- * outputs (zeros and positives in no pattern) are mispredicted about every other time: 9.8-10.5 ms
- * for the McMahan CNN's first pooling layer at batch 64 on one core. 2x2 windows that tile the
- * input (the common case) are done here with integer masks instead: about 4.8 ms. DL4J
- * 1.0.0-M2.1 asks the helper for backprop only; the forward pass is {@link MaxPoolLayer}'s.
+ * outputs (zeros and positives in no pattern) are mispredicted about every other time. 2x2 windows
+ * that tile the input (the common case) find it as {@link MaxPool2x2}'s forward pass does, without
+ * branches, then scatter; after a training forward pass {@link MaxPoolLayer} has kept the argmax and
+ * does not ask this helper. DL4J 1.0.0-M2.1 asks the helper for backprop only.
  */
 final class MaxPoolBackprop implements SubsamplingHelper {
   @Override
@@ -38,12 +38,15 @@ final class MaxPoolBackprop implements SubsamplingHelper {
     }
     Planes p = new Planes((int) (input.size(0) * input.size(1)), (int) input.size(2), (int) input.size(3),
         (int) epsilon.size(2), (int) epsilon.size(3));
-    boolean tiles = kernel[0] == 2 && kernel[1] == 2 && strides[0] == 2 && strides[1] == 2 && p.inH() == 2 * p.outH()
-        && p.inW() == 2 * p.outW();
     INDArray result;
-    if (tiles) { // every input element is written
+    if (MaxPool2x2.tiles(p.inH(), p.inW(), kernel, strides, pad, dilation) && p.inH() == 2 * p.outH()
+        && p.inW() == 2 * p.outW()) { // every input element is written
       result = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-      backprop2x2(x, g, NdBuffers.view(result), p);
+      // each window's argmax found again, as the forward pass finds it
+      byte[] argmax = new byte[p.count() * p.outH() * p.outW()];
+      MaxPool2x2 pool = new MaxPool2x2();
+      pool.forward(x, FloatBuffer.allocate(argmax.length), argmax, p.count(), p.inH(), p.inW());
+      pool.backprop(g, argmax, NdBuffers.view(result), p.count(), p.inH(), p.inW());
     } else {
       result = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
       backprop(x, g, NdBuffers.view(result), p, kernel, strides);
@@ -53,45 +56,6 @@ final class MaxPoolBackprop implements SubsamplingHelper {
 
   /** [images x channels] planes of inH x inW inputs pooled to outH x outW. */
   private record Planes(int count, int inH, int inW, int outH, int outW) {}
-
-  private static void backprop2x2(FloatBuffer x, FloatBuffer g, FloatBuffer dx, Planes p) {
-    for (int plane = 0; plane < p.count(); plane++) {
-      for (int oy = 0; oy < p.outH(); oy++) {
-        int o = (plane * p.outH() + oy) * p.outW();
-        int top = (plane * p.inH() + 2 * oy) * p.inW();
-        int bottom = top + p.inW();
-        for (int ox = 0; ox < p.outW(); ox++) {
-          int a = top + 2 * ox;
-          int c = bottom + 2 * ox;
-          // which of the four (0..3, row-major) is the first largest: a later one wins only when strictly larger
-          int best = order(x.get(a));
-          int k = order(x.get(a + 1));
-          int later = (int) (((long) best - k) >> 63); // all ones when k > best
-          best ^= (best ^ k) & later;
-          int at = later & 1;
-          k = order(x.get(c));
-          later = (int) (((long) best - k) >> 63);
-          best ^= (best ^ k) & later;
-          at ^= (at ^ 2) & later;
-          k = order(x.get(c + 1));
-          later = (int) (((long) best - k) >> 63);
-          at ^= (at ^ 3) & later;
-          int grad = Float.floatToRawIntBits(g.get(o + ox));
-          dx.put(a, Float.intBitsToFloat(grad & ((at - 1) >> 31))); // all ones when at == 0
-          dx.put(a + 1, Float.intBitsToFloat(grad & (((at ^ 1) - 1) >> 31)));
-          dx.put(c, Float.intBitsToFloat(grad & (((at ^ 2) - 1) >> 31)));
-          dx.put(c + 1, Float.intBitsToFloat(grad & (((at ^ 3) - 1) >> 31)));
-        }
-      }
-    }
-  }
-
-  /** An int that orders as the float does, -0 equal to +0 (for values that are not NaN). */
-  private static int order(float v) {
-    int bits = Float.floatToRawIntBits(v);
-    int sign = bits >> 31; // all ones for negative values
-    return ((bits & 0x7fffffff) ^ sign) - sign; // sign and magnitude to two's complement
-  }
 
   /** Any window and stride into a zeroed {@code dx}; windows clipped to the input (Same mode past the bottom or right edge). */
   private static void backprop(FloatBuffer x, FloatBuffer g, FloatBuffer dx, Planes p, int[] kernel, int[] strides) {

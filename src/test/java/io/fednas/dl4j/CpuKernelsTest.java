@@ -103,7 +103,7 @@ class CpuKernelsTest {
 
   /**
    * 2 x 2 windows tiling the input ({@link MaxPool2x2}): the forward pass gives libnd4j's loop's bits
-   * and the backprop from the kept argmax {@code maxpool2d_bp}'s (both without oneDNN), on windows
+   * and the backprop, from the kept argmax or the helper's, {@code maxpool2d_bp}'s (both without oneDNN), on windows
    * with ties, -0, NaNs and infinities, a window of NaNs only and one of negative infinities and NaNs
    * (libnd4j's maximum stays at its start, -3.402823e38, there), and -Float.MAX_VALUE, below that start.
    */
@@ -139,6 +139,9 @@ class CpuKernelsTest {
     layer.setInput(x, mgr);
     SameBits.assertSameBits(expectedOut, layer.activate(true, mgr), "forward");
     SameBits.assertSameBits(expectedDx, layer.backpropGradient(g, mgr).getSecond(), "backprop from the kept argmax");
+    SameBits.assertSameBits(expectedDx, new MaxPoolBackprop().backpropGradient(x, g, new int[] {2, 2}, new int[] {2, 2},
+        new int[] {0, 0}, PoolingType.MAX, ConvolutionMode.Truncate, new int[] {1, 1}, CNN2DFormat.NCHW, mgr).getSecond(),
+        "the helper's backprop, without a kept argmax");
     assertEquals(-3.402823e38f, layer.activate(false, mgr).getFloat(0, 0, 0, 1), "a window of NaNs and -infinities");
   }
 
