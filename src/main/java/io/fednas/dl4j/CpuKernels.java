@@ -61,6 +61,7 @@ final class CpuKernels {
     if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
       return;
     }
+    ShapeInfoCache.install();
     Layer[] layers = net.getLayers();
     for (Layer layer : layers) {
       if (layer.getClass() == ConvolutionLayer.class) {
