@@ -66,7 +66,8 @@ final class CpuKernels {
     for (Layer layer : layers) {
       if (layer.getClass() == ConvolutionLayer.class) {
         boolean first = layer == layers[0];
-        set(CONVOLUTION_HELPER, layer, oneDnn && !first ? new OneDnnConvolution() : new Im2colConvolution(!first));
+        boolean bias = ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer()).hasBias();
+        set(CONVOLUTION_HELPER, layer, oneDnn && !first ? new OneDnnConvolution(bias) : new Im2colConvolution(!first));
       } else if (layer.getClass() == SubsamplingLayer.class) {
         layer = replace(net, layer, new MaxPoolLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
         set(POOLING_HELPER, layer, new MaxPoolBackprop());

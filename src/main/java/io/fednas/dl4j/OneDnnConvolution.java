@@ -61,6 +61,18 @@ final class OneDnnConvolution extends CpuConvolution {
         NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo().contains("HAVE_ONEDNN");
   }
 
+  /**
+   * Whether the layer has a bias. Without one, DL4J still hands its helpers a bias of zeros and a
+   * gradient view for it, which no parameter reads: a 1 x 1 convolution then adds nothing and
+   * computes no bias gradient. Adding +0 would only turn a -0 into +0, and a product's sum starts
+   * from +0, so it holds none: the same bits, two native ops fewer a layer and step.
+   */
+  private final boolean hasBias;
+
+  OneDnnConvolution(boolean hasBias) {
+    this.hasBias = hasBias;
+  }
+
   /** Whether the output may be channel-last: the layers that read it are the project's ({@link CpuKernels}). */
   private boolean channelLastOutput;
 
@@ -106,12 +118,7 @@ final class OneDnnConvolution extends CpuConvolution {
    */
   private static INDArray handOn(INDArray memory, boolean channelLast, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
     INDArray view = NdBuffers.channelLastView(memory);
-    if (channelLast) {
-      return view;
-    }
-    INDArray rowMajor = NdBuffers.createMemory(workspaceMgr, type, view.shape(), false);
-    rowMajor.assign(view);
-    return rowMajor;
+    return channelLast ? view : NdBuffers.inLayout(view, false, workspaceMgr, type);
   }
 
   private INDArray pointwiseOutput(INDArray input, INDArray weights, INDArray bias, LayerWorkspaceMgr workspaceMgr) {
@@ -157,7 +164,7 @@ final class OneDnnConvolution extends CpuConvolution {
       return null;
     }
     if (pointwise(kernel, strides, pad)) {
-      return pointwiseOutput(input, weights, bias, workspaceMgr);
+      return pointwiseOutput(input, weights, hasBias ? bias : null, workspaceMgr);
     }
     boolean last = channelLast(input);
     // what libnd4j reads: row-major memory, [N, H, W, C] when channel-last
@@ -181,7 +188,8 @@ final class OneDnnConvolution extends CpuConvolution {
       throw new UnsupportedOperationException("oneDNN convolution supports NCHW without dilation only");
     }
     if (pointwise(kernel, strides, pad)) {
-      return pointwiseBackprop(input, weights, delta, bias == null ? null : biasGradView, weightGradView, workspaceMgr);
+      return pointwiseBackprop(input, weights, delta, hasBias && bias != null ? biasGradView : null, weightGradView,
+          workspaceMgr);
     }
     boolean last = channelLast(input);
     INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, last, workspaceMgr, ArrayType.ACTIVATION_GRAD));

@@ -9,7 +9,10 @@ package io.fednas.dl4j;
  */
 final class Scratch {
   static final int KEEP = 1 << 22; // 16 MB a slot
-  static final int SLOTS = 4;
+  static final int SLOTS = 6;
+  /** The two slots of {@link NdBuffers#inLayout}'s transposes, apart from those its callers may be holding. */
+  static final int TRANSPOSE_FROM = 4;
+  static final int TRANSPOSE_TO = 5;
   private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
   private Scratch() {}

@@ -2,7 +2,12 @@ package io.fednas.dl4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,7 +16,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link NdBuffers} on the arrays the kernels meet: views into a flat parameter vector (read and
- * written with one memcpy at their own offset) and views that are not row-major (copied the slow way).
+ * written with one memcpy at their own offset), views that are not row-major (copied the slow way), and
+ * activations copied between row-major and channel-last memory.
  */
 class NdBuffersTest {
 
@@ -64,5 +70,24 @@ class NdBuffersTest {
       NdBuffers.write(part, view);
       assertArrayEquals(part, values(view));
     }
+  }
+
+  @Test
+  void arraysAreCopiedIntoTheOtherLayoutWithTheirValues() {
+    LayerWorkspaceMgr noWorkspaces = LayerWorkspaceMgr.noWorkspaces();
+    for (long[] shape : new long[][] {{2, 5, 3, 4}, {3, 8, 1, 7}, {1, 4, 2, 2}}) {
+      INDArray rowMajor = Nd4j.rand(DataType.FLOAT, shape);
+      INDArray channelLast = NdBuffers.inLayout(rowMajor, true, noWorkspaces, ArrayType.ACTIVATIONS);
+      assertTrue(NdBuffers.isChannelLast(channelLast), "channel-last: " + channelLast.shapeInfoToString());
+      assertArrayEquals(values(rowMajor), values(channelLast));
+      INDArray back = NdBuffers.inLayout(channelLast, false, noWorkspaces, ArrayType.ACTIVATIONS);
+      assertFalse(NdBuffers.isChannelLast(back));
+      assertArrayEquals(values(rowMajor), values(back));
+      assertSame(back, NdBuffers.inLayout(back, false, noWorkspaces, ArrayType.ACTIVATIONS), "already row-major");
+    }
+    // neither layout (every other image): ND4J's assign
+    INDArray strided = Nd4j.rand(DataType.FLOAT, 4, 3, 2, 2).get(NDArrayIndex.interval(0, 2, 4), NDArrayIndex.all(),
+        NDArrayIndex.all(), NDArrayIndex.all());
+    assertArrayEquals(values(strided), values(NdBuffers.inLayout(strided, true, noWorkspaces, ArrayType.ACTIVATIONS)));
   }
 }
