@@ -64,8 +64,8 @@ final class OneDnnConvolution extends CpuConvolution {
   /**
    * Whether the layer has a bias. Without one, DL4J still hands its helpers a bias of zeros and a
    * gradient view for it, which no parameter reads: a 1 x 1 convolution then adds nothing and
-   * computes no bias gradient. Adding +0 would only turn a -0 into +0, and a product's sum starts
-   * from +0, so it holds none: the same bits, two native ops fewer a layer and step.
+   * computes no bias gradient. Adding +0 would only turn a -0 into +0, and the matrix product's sums
+   * start from +0, so they give no -0: the same bits, two native ops fewer a layer and step.
    */
   private final boolean hasBias;
 

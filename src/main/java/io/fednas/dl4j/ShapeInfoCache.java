@@ -15,9 +15,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * release, never uses: nearly every INDArray constructor (views and reshapes too) asks for its
  * shape through the overload with an "empty" flag, which {@code DirectShapeInfoProvider} does not
  * override, so each array copies its shape and strides into two new native arrays, asks libnd4j for
- * the shape buffer and registers a new Java buffer over it for deallocation. Here the answer for the same shape, strides, element-wise stride, order,
- * type and emptiness is computed once (by that same uncached path) and shared, as ND4J shares
- * its cached ones: shape buffers are constants, which no array writes to.
+ * the shape buffer and registers a new Java buffer over it for deallocation. Here the answer for
+ * the same shape, strides, element-wise stride, order, type and emptiness is computed once (by that
+ * same uncached path) and shared, as ND4J shares its cached ones: shape buffers are constants,
+ * which no array writes to.
  *
  * <p>Bounded: past a number of shapes (a long search builds many architectures) the map is emptied
  * and fills again; buffers still in use stay valid (they are freed when unreachable).
