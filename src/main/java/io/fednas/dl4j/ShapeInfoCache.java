@@ -64,8 +64,8 @@ final class ShapeInfoCache extends DirectShapeInfoProvider {
   @Override
   public Pair<DataBuffer, long[]> createShapeInformation(long[] shape, long[] stride, long elementWiseStride,
       char order, DataType dataType, boolean empty) {
-    Key key = new Key(shape.clone(), stride.clone(), elementWiseStride, order, dataType, empty);
-    Pair<DataBuffer, long[]> cached = cache.get(key);
+    // looked up over the caller's arrays; a key that stays in the map gets copies of its own
+    Pair<DataBuffer, long[]> cached = cache.get(new Key(shape, stride, elementWiseStride, order, dataType, empty));
     if (cached != null) {
       return cached;
     }
@@ -74,7 +74,8 @@ final class ShapeInfoCache extends DirectShapeInfoProvider {
     }
     Pair<DataBuffer, long[]> created = super.createShapeInformation(shape, stride, elementWiseStride, order, dataType,
         empty);
-    Pair<DataBuffer, long[]> raced = cache.putIfAbsent(key, created);
+    Key kept = new Key(shape.clone(), stride.clone(), elementWiseStride, order, dataType, empty);
+    Pair<DataBuffer, long[]> raced = cache.putIfAbsent(kept, created);
     return raced != null ? raced : created;
   }
 
