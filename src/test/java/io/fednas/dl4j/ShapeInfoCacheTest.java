@@ -19,9 +19,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link ShapeInfoCache}: the same shape information as ND4J's uncached path for the arrays a step
- * makes (row- and column-major, the same shape in other strides and types, permuted, reshaped and sliced views, vectors, scalars, empty arrays,
- * other types), one shared answer per shape, correct answers after the map is emptied, and installed
- * by building a network.
+ * makes (row- and column-major, the same shape in other strides and types, permuted, reshaped and
+ * sliced views, vectors, scalars, empty arrays), one shared answer per shape, kept under a copy of the
+ * caller's arrays, correct answers after the map is emptied, and installed by building a network.
  */
 class ShapeInfoCacheTest {
   private static List<INDArray> arrays() {
@@ -52,6 +52,17 @@ class ShapeInfoCacheTest {
       assertSame(first, ask(cache, a), "a second array of the same shape shares the first's");
     }
     assertNotSame(ask(nd4j, arrays().get(0)), ask(nd4j, arrays().get(0)), "ND4J's path makes one per array");
+  }
+
+  @Test
+  void keepsItsOwnCopyOfTheCallersArrays() {
+    ShapeInfoCache cache = new ShapeInfoCache(1000);
+    long[] shape = {2, 3};
+    long[] stride = {3, 1};
+    Pair<DataBuffer, long[]> first = cache.createShapeInformation(shape, stride, 1, 'c', DataType.FLOAT, false);
+    shape[0] = 5; // the caller reuses its arrays
+    stride[0] = 7;
+    assertSame(first, cache.createShapeInformation(new long[] {2, 3}, new long[] {3, 1}, 1, 'c', DataType.FLOAT, false));
   }
 
   @Test
