@@ -1,6 +1,6 @@
 package io.fednas.dl4j;
 
-import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Arrays;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -57,14 +57,14 @@ final class DenseReluLayer extends DenseLayer {
     boolean fromForward = out != null && outputOf == input;
     output = null;
     outputOf = null;
-    FloatBuffer active = fromForward ? NdBuffers.view(out) : null;
-    FloatBuffer grad = fromForward ? NdBuffers.view(epsilon) : null;
+    IntBuffer active = fromForward ? NdBuffers.bitsView(out) : null;
+    IntBuffer grad = fromForward ? NdBuffers.bitsView(epsilon) : null;
     if (active == null || grad == null || !plain() || !Arrays.equals(out.shape(), epsilon.shape())
         || out.rank() != 2) {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
     INDArray delta = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, out.dataType(), out.shape(), 'c');
-    ReluBackprop.gradient(active, grad, NdBuffers.view(delta), (int) out.length());
+    ReluBackprop.gradient(active, grad, NdBuffers.bitsView(delta), (int) out.length());
     // from here on DL4J's BaseLayer.backpropGradient, without its layer norm, mask and dropout (plain() has none)
     Gradient ret = new DefaultGradient();
     if (hasBias()) {

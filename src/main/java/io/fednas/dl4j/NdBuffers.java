@@ -1,6 +1,8 @@
 package io.fednas.dl4j;
 
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -107,6 +109,18 @@ public final class NdBuffers {
     }
     FloatBuffer floats = a.data().asNioFloat();
     return floats.capacity() >= a.length() ? floats : null;
+  }
+
+  /**
+   * The memory of {@link #view} read as each float's bits, or null where {@link #view} is null. For
+   * kernels that decide on the bits: the JIT vectorizes integer loops over Java arrays, but not a
+   * float-to-bits conversion.
+   */
+  static IntBuffer bitsView(INDArray a) {
+    if (view(a) == null) {
+      return null;
+    }
+    return a.data().asNio().duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
   }
 
   /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */

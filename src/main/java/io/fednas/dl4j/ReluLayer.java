@@ -1,6 +1,6 @@
 package io.fednas.dl4j;
 
-import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -64,15 +64,17 @@ final class ReluLayer extends ActivationLayer {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
     boolean channelLast = NdBuffers.isChannelLast(input);
-    // dL/dout copied in the input's layout (one memcpy), then masked in place: two arrays in the loop, not three
-    INDArray delta = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), channelLast);
-    NdBuffers.copyMemory(NdBuffers.inLayout(epsilon, channelLast, workspaceMgr, ArrayType.ACTIVATION_GRAD), delta);
-    FloatBuffer z = NdBuffers.view(input);
-    FloatBuffer grad = NdBuffers.view(delta);
-    if (z == null || grad == null) {
+    INDArray grad = NdBuffers.inLayout(epsilon, channelLast, workspaceMgr, ArrayType.ACTIVATION_GRAD);
+    // into a copy inLayout made, else into a new array: dL/dout is DL4J's, not this layer's, to overwrite
+    INDArray delta = grad != epsilon ? grad
+        : NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), channelLast);
+    IntBuffer z = NdBuffers.bitsView(input);
+    IntBuffer g = NdBuffers.bitsView(grad);
+    IntBuffer out = NdBuffers.bitsView(delta);
+    if (z == null || g == null || out == null) {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
-    ReluBackprop.gradient(z, grad, grad, (int) input.length());
+    ReluBackprop.gradient(z, g, out, (int) input.length());
     return new Pair<>(new DefaultGradient(), delta);
   }
 }

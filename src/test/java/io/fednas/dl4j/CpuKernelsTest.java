@@ -177,12 +177,12 @@ class CpuKernelsTest {
     float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40f, Float.MAX_VALUE, -Float.MAX_VALUE,
         Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xffc00000), 1f, -1f};
     Random r = new Random(3);
-    float[] z = new float[1000];
+    float[] z = new float[5000]; // several of the kernel's chunks, the last one short
     for (int i = 0; i < z.length; i++) {
       z[i] = i < special.length ? special[i] : (float) r.nextGaussian();
     }
-    INDArray in = Nd4j.create(z, new long[] {10, 100}, 'c');
-    INDArray eps = Nd4j.rand(DataType.FLOAT, 10, 100).subi(0.5);
+    INDArray in = Nd4j.create(z, new long[] {50, 100}, 'c');
+    INDArray eps = Nd4j.rand(DataType.FLOAT, 50, 100).subi(0.5);
     INDArray expected = new ActivationReLU().backprop(in.dup(), eps).getFirst();
     INDArray actual = new ReluBackprop().backprop(in.dup(), eps).getFirst();
     assertArrayEquals(expected.dup('c').data().asFloat(), actual.dup('c').data().asFloat());
