@@ -61,9 +61,9 @@ final class Im2colConvolution extends CpuConvolution {
   /**
    * Java-side staging arrays by use, reused: a fresh one is a zeroed allocation, and GC. COLUMNS
    * holds a chunk's im2col matrix and, later in backprop, that chunk's gradient: the matrix has
-   * been copied into ND4J by then.
+   * been copied into ND4J by then. X holds the layer's input, INPUT its gradient.
    */
-  private enum Slot { COLUMNS, OUT_BY_CHANNEL, OUT_BY_IMAGE, INPUT }
+  private enum Slot { COLUMNS, OUT_BY_CHANNEL, OUT_BY_IMAGE, INPUT, X }
 
   private final float[][] scratch = new float[Slot.values().length][];
   /** ND4J GEMM operands and results by use, each by shape, reused across calls. */
@@ -93,7 +93,8 @@ final class Im2colConvolution extends CpuConvolution {
     }
     Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
     INDArray z = output(s, weights, workspaceMgr);
-    forward(NdBuffers.toFloats(input), weights, bias == null ? null : NdBuffers.toFloats(bias), s, z);
+    forward(NdBuffers.toFloatsPrefix(input, scratch(Slot.X, s.inputLength())), weights,
+        bias == null ? null : NdBuffers.toFloats(bias), s, z);
     return z;
   }
 
@@ -121,7 +122,7 @@ final class Im2colConvolution extends CpuConvolution {
       throw new UnsupportedOperationException("im2col convolution supports NCHW without dilation only");
     }
     Shape s = Shape.of(input, weights, kernel, strides, pad, convolutionMode);
-    float[] x = NdBuffers.toFloats(input);
+    float[] x = NdBuffers.toFloatsPrefix(input, scratch(Slot.X, s.inputLength()));
     float[] deltaByImage = NdBuffers.toFloatsPrefix(delta, scratch(Slot.OUT_BY_IMAGE, s.outC() * s.columns()));
     INDArray w2d = weights.reshape('c', new long[] {s.outC(), s.k()});
     weightGradBuffer = NdBuffers.reuse(weightGradBuffer, s.outC(), s.k());
