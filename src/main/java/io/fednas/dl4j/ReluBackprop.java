@@ -31,17 +31,15 @@ final class ReluBackprop extends ActivationReLU {
 
   /** Values a chunk: the two chunks stay in the core's first-level cache. */
   private static final int CHUNK = 2048;
-  /** This thread's two chunks (of z, of the gradient): a new pair every call was most of a step's garbage. */
-  private static final ThreadLocal<int[][]> CHUNKS = ThreadLocal.withInitial(() -> new int[2][CHUNK]);
 
   /**
    * out = grad where z > 0, else +0, over the first n floats, each given by its bits ({@link
    * NdBuffers#bitsView}); {@code out} may be either of the two.
    */
   static void gradient(IntBuffer z, IntBuffer grad, IntBuffer out, int n) {
-    int[][] chunks = CHUNKS.get();
-    int[] zChunk = chunks[0];
-    int[] gradChunk = chunks[1];
+    // new arrays, not kept ones: the JIT vectorized the mask only over arrays it saw allocated here
+    int[] zChunk = new int[Math.min(CHUNK, n)];
+    int[] gradChunk = new int[zChunk.length];
     for (int from = 0; from < n; from += CHUNK) {
       int length = Math.min(CHUNK, n - from);
       z.get(from, zChunk, 0, length);
