@@ -104,7 +104,7 @@ public final class NdBuffers {
    * work.
    */
   static FloatBuffer view(INDArray a) {
-    if (!isContiguous(a) && !(channelLastPacked(a) && a.offset() == 0)) {
+    if (!viewable(a)) {
       return null;
     }
     FloatBuffer floats = a.data().asNioFloat();
@@ -117,10 +117,16 @@ public final class NdBuffers {
    * float-to-bits conversion.
    */
   static IntBuffer bitsView(INDArray a) {
-    if (view(a) == null) {
+    if (!viewable(a)) {
       return null;
     }
-    return a.data().asNio().duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
+    IntBuffer bits = a.data().asNio().duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
+    return bits.capacity() >= a.length() ? bits : null;
+  }
+
+  /** Whether {@link #view} may give {@code a}'s memory: offset 0, row-major or channel-last. */
+  private static boolean viewable(INDArray a) {
+    return isContiguous(a) || channelLastPacked(a) && a.offset() == 0;
   }
 
   /** The array's values in row-major order as a Java array: one memcpy when it is contiguous. */
