@@ -37,6 +37,9 @@ public final class BackendCheck {
     System.out.println("native build: " + String.join(", ", build.lines().map(String::strip).toList())
         + (build.contains("HAVE_ONEDNN") ? "" : " (no oneDNN: CPU convolutions on the slower im2col path)"));
     System.out.println("host: " + CpuIsa.describe());
+    if ("CPU".equalsIgnoreCase(backend)) {
+      System.out.println("the CPU kernels' matrix products: " + OneDnnGemm.describe());
+    }
     System.out.printf("fp32 matmul %dx%d: %.1f GFLOP/s%n", size, size, matmulGflops(size));
     if (expect != null && !backend.toLowerCase().contains(expect)) {
       System.err.println("BackendCheck: expected the " + expect + " backend but ND4J loaded " + backend

@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DL4J's dense layer with a ReLU ({@link ReluBackprop}) whose backprop reads which units were
@@ -73,11 +72,12 @@ final class DenseReluLayer extends DenseLayer {
       ret.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, biasGrad);
     }
     INDArray weights = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+    // dL/dx = delta W^T, row-major as DL4J's (a transposed f-order product) reads the same
     INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(),
-        new long[] {weights.size(0), delta.size(0)}, 'f');
-    epsilonNext = weights.mmuli(delta.transpose(), epsilonNext).transpose();
+        new long[] {delta.size(0), weights.size(0)}, 'c');
+    OneDnnGemm.gemm(delta, weights, epsilonNext, false, true, 1.0, 0.0);
     INDArray weightGrad = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
-    Nd4j.gemm(input.castTo(weightGrad.dataType()), delta, weightGrad, true, false, 1.0, 0.0);
+    OneDnnGemm.gemm(input.castTo(weightGrad.dataType()), delta, weightGrad, true, false, 1.0, 0.0);
     ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, weightGrad);
     weightNoiseParams.clear();
     return new Pair<>(ret, epsilonNext);

@@ -107,7 +107,7 @@ final class Im2colConvolution extends CpuConvolution {
       int b1 = Math.min(s.mb(), b0 + g);
       INDArray col = columns(x, s, b0, b1);
       INDArray out = matrix(Use.OUT, s.outC(), col.columns());
-      Nd4j.gemm(w2d, col, out, false, false, 1.0, 0.0);
+      OneDnnGemm.gemm(w2d, col, out, false, false, 1.0, 0.0);
       batchMajor(NdBuffers.toFloatsPrefix(out, scratch(Slot.OUT_BY_CHANNEL, (int) out.length())), b, s, b0, b1, zByImage);
     }
     NdBuffers.copyPrefixInto(zByImage, z);
@@ -139,10 +139,10 @@ final class Im2colConvolution extends CpuConvolution {
       float[] deltaByChannel = scratch(Slot.OUT_BY_CHANNEL, (int) deltaChunk.length());
       channelMajor(deltaByImage, s, b0, b1, deltaByChannel);
       NdBuffers.copyPrefixInto(deltaByChannel, deltaChunk);
-      Nd4j.gemm(deltaChunk, col, weightGradBuffer, false, true, 1.0, b0 == 0 ? 0.0 : 1.0);
+      OneDnnGemm.gemm(deltaChunk, col, weightGradBuffer, false, true, 1.0, b0 == 0 ? 0.0 : 1.0);
       if (dx != null) {
         INDArray colGrad = matrix(Use.COLUMN_GRAD, s.k(), col.columns());
-        Nd4j.gemm(w2d, deltaChunk, colGrad, true, false, 1.0, 0.0);
+        OneDnnGemm.gemm(w2d, deltaChunk, colGrad, true, false, 1.0, 0.0);
         col2im(NdBuffers.toFloatsPrefix(colGrad, scratch(Slot.COLUMNS, (int) colGrad.length())), s, b0, b1, dx);
       }
     }

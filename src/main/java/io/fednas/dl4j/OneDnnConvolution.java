@@ -126,7 +126,7 @@ final class OneDnnConvolution extends CpuConvolution {
     INDArray z = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATIONS,
         new long[] {input.size(0), weights.size(0), input.size(2), input.size(3)}, true);
     INDArray zRows = rows(z);
-    Nd4j.gemm(rows(x), matrix(weights), zRows, false, true, 1.0, 0.0);
+    OneDnnGemm.gemm(rows(x), matrix(weights), zRows, false, true, 1.0, 0.0);
     if (bias != null) {
       zRows.addiRowVector(bias);
     }
@@ -138,10 +138,10 @@ final class OneDnnConvolution extends CpuConvolution {
     INDArray xRows = rows(NdBuffers.memory(NdBuffers.inLayout(input, true, workspaceMgr, ArrayType.ACTIVATION_GRAD)));
     INDArray dzRows = rows(NdBuffers.memory(NdBuffers.inLayout(delta, true, workspaceMgr, ArrayType.ACTIVATION_GRAD)));
     INDArray dx = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), true);
-    Nd4j.gemm(dzRows, matrix(weights), rows(dx), false, false, 1.0, 0.0);
+    OneDnnGemm.gemm(dzRows, matrix(weights), rows(dx), false, false, 1.0, 0.0);
     // dL/dW = dz^T x, straight into DL4J's gradient view when its [out, in] reshape is one (it is contiguous)
     INDArray weightGrad = matrix(weightGradView);
-    Nd4j.gemm(dzRows, xRows, weightGrad, true, false, 1.0, 0.0);
+    OneDnnGemm.gemm(dzRows, xRows, weightGrad, true, false, 1.0, 0.0);
     boolean copied = weightGrad.data().address() != weightGradView.data().address()
         || weightGrad.offset() != weightGradView.offset();
     if (copied) {
