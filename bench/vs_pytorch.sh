@@ -71,11 +71,11 @@ for model in $models; do
     w=1.0
     [ "$model" = mobilenet-28 ] && w="$width"
     # size the engine's rounds: a short run, then enough measured rounds for --seconds (the last one is
-    # tested), a third more than the probe's pace asks, since rounds speed up as the JIT warms
+    # tested), twice what the probe's pace asks, since rounds after the warm-up run up to that much faster
     probe=$(engine_run "$model" "$batch" $((warmup + 2)) "$w" "$warmup")
     per_round_s=$(awk -v t="$(field "$probe" train_seconds)" 'BEGIN { printf "%.3f", t / 2 }')
     warm=$(awk -v s="$warmup_seconds" -v r="$per_round_s" -v w="$warmup" 'BEGIN { n = int(s / r + 0.999); print (n > w ? n : w) }')
-    rounds=$(awk -v s="$seconds" -v r="$per_round_s" -v w="$warm" 'BEGIN { n = int(1.33 * s / r) + 1; if (n < 2) n = 2; print w + n }')
+    rounds=$(awk -v s="$seconds" -v r="$per_round_s" -v w="$warm" 'BEGIN { n = int(2 * s / r) + 1; if (n < 2) n = 2; print w + n }')
     echo "$model batch $batch: $warm warm-up rounds / epochs (${per_round_s} s a round after $warmup), then $((rounds - warm)) measured" >&2
     ratios=(); pair_rows=()
     for p in $(seq 1 "$pairs"); do
