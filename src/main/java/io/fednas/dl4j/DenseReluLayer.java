@@ -22,10 +22,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Why the output answers the same: a ReLU's backprop asks only whether each pre-activation is
  * above zero, and the ReLU's output is above zero exactly where its input is (libnd4j's ReLU keeps
  * every value not below zero, -0 and NaN included, and sets the rest to +0); the rest of backprop is
- * DL4J's, the same operations in the same order. So the gradients are the same bits. The output is
- * the next layer's input, which DL4J keeps until backprop is done; it is used only by the backprop
- * that follows the training forward pass that made it (the same input array); anything else (no
- * ReLU, dropout, weight noise, layer norm, a mask) goes to DL4J's own code.
+ * DL4J's, the same operations in the same order. The output is the next layer's input, which DL4J
+ * keeps until backprop is done; it is used only by the backprop that follows the training forward
+ * pass that made it (the same input array); anything else (no ReLU, dropout, weight noise, layer
+ * norm, a mask) goes to DL4J's own code.
+ *
+ * <p>The layer's matrix products, forward and backward, run on {@link OneDnnGemm} (ND4J's mmul runs
+ * them on OpenBLAS, whose kernels this project's hosts pin to AVX2): the same results as DL4J's layer
+ * up to float rounding.
  */
 final class DenseReluLayer extends DenseLayer {
   /** The last training forward pass's output, and the input it came from; null when there is none to use. */
@@ -48,6 +52,24 @@ final class DenseReluLayer extends DenseLayer {
     output = keep ? out : null;
     outputOf = keep ? input : null;
     return out;
+  }
+
+  /** DL4J's x W + b with the product on {@link OneDnnGemm}; DL4J's own code for anything but a plain layer. */
+  @Override
+  protected Pair<INDArray, INDArray> preOutputWithPreNorm(boolean training, boolean forBackprop,
+      LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(forBackprop);
+    INDArray weights = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+    if (!plain() || input.rank() != 2 || input.dataType() != DataType.FLOAT || weights.dataType() != DataType.FLOAT
+        || input.size(1) != weights.size(0)) {
+      return super.preOutputWithPreNorm(training, forBackprop, workspaceMgr); // its checks name a wrong input
+    }
+    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, input.size(0), weights.size(1));
+    OneDnnGemm.gemm(input, weights, z, false, false, 1.0, 0.0);
+    if (hasBias()) {
+      z.addiRowVector(getParamWithNoise(DefaultParamInitializer.BIAS_KEY, training, workspaceMgr));
+    }
+    return new Pair<>(z, z);
   }
 
   @Override
