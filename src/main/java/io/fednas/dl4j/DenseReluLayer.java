@@ -59,9 +59,11 @@ final class DenseReluLayer extends DenseLayer {
   protected Pair<INDArray, INDArray> preOutputWithPreNorm(boolean training, boolean forBackprop,
       LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(forBackprop);
+    if (!plain() || input.rank() != 2 || input.dataType() != DataType.FLOAT) {
+      return super.preOutputWithPreNorm(training, forBackprop, workspaceMgr); // weight noise drawn there alone
+    }
     INDArray weights = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, training, workspaceMgr);
-    if (!plain() || input.rank() != 2 || input.dataType() != DataType.FLOAT || weights.dataType() != DataType.FLOAT
-        || input.size(1) != weights.size(0)) {
+    if (weights.dataType() != DataType.FLOAT || input.size(1) != weights.size(0)) {
       return super.preOutputWithPreNorm(training, forBackprop, workspaceMgr); // its checks name a wrong input
     }
     INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, input.size(0), weights.size(1));
@@ -94,7 +96,7 @@ final class DenseReluLayer extends DenseLayer {
       ret.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, biasGrad);
     }
     INDArray weights = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, true, workspaceMgr);
-    // dL/dx = delta W^T, row-major as DL4J's (a transposed f-order product) reads the same
+    // dL/dx = delta W^T written row-major: the values and layout of DL4J's transposed f-order product
     INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(),
         new long[] {delta.size(0), weights.size(0)}, 'c');
     OneDnnGemm.gemm(delta, weights, epsilonNext, false, true, 1.0, 0.0);
