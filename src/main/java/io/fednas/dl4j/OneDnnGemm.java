@@ -71,7 +71,8 @@ final class OneDnnGemm {
   /** {@code c = alpha op(a) op(b) + beta c}, op transposing where asked; returns {@code c}. */
   static INDArray gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha,
       double beta) {
-    if (LOADED && c.rank() == 2 && rowMajorLeading(c) < 0 && rowMajorLeading(c.transpose()) >= 0) {
+    if (LOADED && c.rank() == 2 && c.dataType() == DataType.FLOAT && leadingDimension(c, 0) < 0
+        && leadingDimension(c, 1) >= 0) {
       // column-major C is row-major C^T = op(b)^T op(a)^T
       gemm(b, a, c.transpose(), !transposeB, !transposeA, alpha, beta);
       return c;
