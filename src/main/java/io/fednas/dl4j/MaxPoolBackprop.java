@@ -1,6 +1,7 @@
 package io.fednas.dl4j;
 
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Collections;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -45,8 +46,8 @@ final class MaxPoolBackprop implements SubsamplingHelper {
       // each window's argmax found again, as the forward pass finds it
       byte[] argmax = new byte[p.count() * p.outH() * p.outW()];
       MaxPool2x2 pool = new MaxPool2x2();
-      pool.forward(x, FloatBuffer.allocate(argmax.length), argmax, p.count(), p.inH(), p.inW());
-      pool.backprop(g, argmax, NdBuffers.view(result), p.count(), p.inH(), p.inW());
+      pool.forward(NdBuffers.bitsView(input), IntBuffer.allocate(argmax.length), argmax, p.count(), p.inH(), p.inW());
+      pool.backprop(NdBuffers.bitsView(epsilon), argmax, NdBuffers.bitsView(result), p.count(), p.inH(), p.inW());
     } else {
       result = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
       backprop(x, g, NdBuffers.view(result), p, kernel, strides);

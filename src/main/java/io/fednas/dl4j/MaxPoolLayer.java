@@ -1,6 +1,6 @@
 package io.fednas.dl4j;
 
-import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Arrays;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -57,7 +57,7 @@ final class MaxPoolLayer extends SubsamplingLayer {
     int[] s = c.getStride();
     int[] p = c.getPadding();
     int[] d = c.getDilation();
-    FloatBuffer x = NdBuffers.view(in);
+    IntBuffer x = NdBuffers.bitsView(in);
     int count = (int) (in.size(0) * in.size(1));
     int h = (int) in.size(2);
     int w = (int) in.size(3);
@@ -67,7 +67,7 @@ final class MaxPoolLayer extends SubsamplingLayer {
       if (argmax.length < count * (h / 2) * (w / 2)) {
         argmax = new byte[count * (h / 2) * (w / 2)];
       }
-      tiles.forward(x, NdBuffers.view(out), argmax, count, h, w);
+      tiles.forward(x, NdBuffers.bitsView(out), argmax, count, h, w);
       argmaxOf = training ? input : null;
       return out;
     }
@@ -92,13 +92,13 @@ final class MaxPoolLayer extends SubsamplingLayer {
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     boolean kept = argmaxOf != null && argmaxOf == input;
     argmaxOf = null;
-    FloatBuffer g = kept ? NdBuffers.view(epsilon) : null;
+    IntBuffer g = kept ? NdBuffers.bitsView(epsilon) : null;
     if (g == null || epsilon.rank() != 4 || epsilon.size(0) != input.size(0) || epsilon.size(1) != input.size(1)
         || 2 * epsilon.size(2) != input.size(2) || 2 * epsilon.size(3) != input.size(3)) {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
     INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-    tiles.backprop(g, argmax, NdBuffers.view(dx), (int) (input.size(0) * input.size(1)), (int) input.size(2),
+    tiles.backprop(g, argmax, NdBuffers.bitsView(dx), (int) (input.size(0) * input.size(1)), (int) input.size(2),
         (int) input.size(3));
     return new Pair<>(new DefaultGradient(), dx);
   }

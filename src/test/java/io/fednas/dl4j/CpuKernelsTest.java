@@ -30,6 +30,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The max-pooling and ReLU kernels must give DL4J's results bit for bit, ties and special values
@@ -124,6 +125,36 @@ class CpuKernelsTest {
       x.putScalar(new long[] {0, 0, 1, 2 * w}, windows[w][2]);
       x.putScalar(new long[] {0, 0, 1, 2 * w + 1}, windows[w][3]);
     }
+    MaxPoolLayer layer = assertTwoByTwoPoolingAsLibnd4j(x);
+    assertEquals(-3.402823e38f, layer.activate(false, LayerWorkspaceMgr.noWorkspaces()).getFloat(0, 0, 0, 1),
+        "a window of NaNs and -infinities");
+  }
+
+  /**
+   * As above on ReLU outputs (zeros, ties, positives up to +infinity and subnormals), which {@link
+   * MaxPool2x2} compares as bits, and on such planes with one -0 or one NaN among them, which it does not.
+   */
+  @Test
+  void twoByTwoPoolingOfReluOutputsIsLibnd4jsBitForBit() {
+    long[] shape = {2, 3, 6, 8};
+    INDArray x = Nd4j.rand(DataType.FLOAT, shape).subi(0.5).muli(4).castTo(DataType.INT32).castTo(DataType.FLOAT);
+    x.assign(Transforms.relu(x, true));
+    float[] large = {Float.POSITIVE_INFINITY, Float.MAX_VALUE, Float.MIN_VALUE, Float.MIN_NORMAL};
+    Random r = new Random(11);
+    for (int i = 0; i < 12; i++) {
+      x.putScalar(r.nextInt((int) x.length()), large[r.nextInt(large.length)]);
+    }
+    x.putScalar(new long[] {1, 0, 3, 5}, -0f); // plane 3
+    x.putScalar(new long[] {1, 2, 0, 0}, Float.NaN); // plane 5
+    assertTwoByTwoPoolingAsLibnd4j(x);
+  }
+
+  /**
+   * {@link MaxPoolLayer}'s forward pass and the backprop from its kept argmax and from {@link
+   * MaxPoolBackprop}, 2 x 2 windows at stride 2, against libnd4j's loops bit for bit.
+   */
+  private static MaxPoolLayer assertTwoByTwoPoolingAsLibnd4j(INDArray x) {
+    long[] shape = x.shape();
     INDArray g = Nd4j.rand(DataType.FLOAT, shape[0], shape[1], shape[2] / 2, shape[3] / 2).subi(0.5);
     long[] args = {2, 2, 2, 2, 0, 0, 1, 1, 0, 0, 0};
     INDArray expectedOut = Nd4j.create(DataType.FLOAT, shape[0], shape[1], shape[2] / 2, shape[3] / 2);
@@ -142,7 +173,7 @@ class CpuKernelsTest {
     SameBits.assertSameBits(expectedDx, new MaxPoolBackprop().backpropGradient(x, g, new int[] {2, 2}, new int[] {2, 2},
         new int[] {0, 0}, PoolingType.MAX, ConvolutionMode.Truncate, new int[] {1, 1}, CNN2DFormat.NCHW, mgr).getSecond(),
         "the helper's backprop, without a kept argmax");
-    assertEquals(-3.402823e38f, layer.activate(false, mgr).getFloat(0, 0, 0, 1), "a window of NaNs and -infinities");
+    return layer;
   }
 
   private static void runWithoutHelpers(String op, long[] args, INDArray out, INDArray... in) {
