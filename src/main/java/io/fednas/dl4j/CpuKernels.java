@@ -17,9 +17,10 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Puts the project's CPU kernels into a built network's layers: {@link OneDnnConvolution} for
- * convolutions where the native library has oneDNN and {@link Im2colConvolution} for the others
- * (and for the first layer), {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
+ * Puts the project's CPU kernels into a built network's layers: {@link NoCopyConvolutionLayer} in
+ * place of DL4J's convolution layers, with {@link OneDnnConvolution} for convolutions where the
+ * native library has oneDNN and {@link Im2colConvolution} for the others (and for the first layer),
+ * {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
  * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
  * ReluBackprop} for ReLU ({@link ReluLayer} in place of DL4J's ReLU layer after a batch norm), {@link
  * DepthwiseLayer} in place of DL4J's depthwise convolution layers, {@link DenseReluLayer} in place of
@@ -67,6 +68,7 @@ final class CpuKernels {
       if (layer.getClass() == ConvolutionLayer.class) {
         boolean first = layer == layers[0];
         boolean bias = ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer()).hasBias();
+        layer = replace(net, layer, new NoCopyConvolutionLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
         set(CONVOLUTION_HELPER, layer, oneDnn && !first ? new OneDnnConvolution(bias) : new Im2colConvolution(!first));
       } else if (layer.getClass() == SubsamplingLayer.class) {
         layer = replace(net, layer, new MaxPoolLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));

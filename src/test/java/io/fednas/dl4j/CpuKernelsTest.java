@@ -321,6 +321,7 @@ class CpuKernelsTest {
     for (Layer l : net.getLayers()) {
       if (l instanceof ConvolutionLayer) {
         // the first layer on im2col (no input gradient), the second on oneDNN's ops
+        assertInstanceOf(NoCopyConvolutionLayer.class, l);
         assertEquals(l.getIndex() == 0 ? Im2colConvolution.class : OneDnnConvolution.class, l.getHelper().getClass());
       } else if (l instanceof SubsamplingLayer) {
         assertInstanceOf(MaxPoolLayer.class, l);
