@@ -157,8 +157,9 @@ final class MaxPool2x2 {
   }
 
   /**
-   * An int that orders as the float with these bits does, -0 equal to +0, and NaN below everything (it never compares
-   * larger); {@link #START}'s is above Integer.MIN_VALUE, so a NaN never passes the running maximum.
+   * An int that orders as the float with these bits does, -0 equal to +0, and NaN below everything
+   * (it never compares larger); {@link #START}'s is above Integer.MIN_VALUE, so a NaN never passes the
+   * running maximum.
    */
   private static int key(int bits) {
     int sign = bits >> 31; // all ones for negative values

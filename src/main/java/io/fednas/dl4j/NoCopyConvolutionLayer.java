@@ -36,8 +36,9 @@ final class NoCopyConvolutionLayer extends ConvolutionLayer {
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
     // where DL4J's layer would keep a copy (its own conditions), keep the output instead
-    if (!training || cacheMode == null || cacheMode == CacheMode.NONE || !keepsOutput(layerConf().getActivationFn())
-        || !workspaceMgr.hasConfiguration(ArrayType.FF_CACHE) || !workspaceMgr.isWorkspaceOpen(ArrayType.FF_CACHE)) {
+    if (!training || cacheMode == null || cacheMode == CacheMode.NONE
+        || !keepsOutput(layerConf().getActivationFn()) || !workspaceMgr.hasConfiguration(ArrayType.FF_CACHE)
+        || !workspaceMgr.isWorkspaceOpen(ArrayType.FF_CACHE)) {
       return super.activate(training, workspaceMgr);
     }
     CacheMode mode = cacheMode;
