@@ -40,13 +40,15 @@ for rep in $(seq 1 "$reps"); do
     done
   done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# the default (neither variable set) is what the ratios compare with; a grid without it prints none
 base=$(echo "${rates[unset/unset]:-}" | median)
+[ -z "$base" ] && echo "bench/isa_grid.sh: the grid has no default (--cores and --isas both with unset): no ratios" >&2
 rows=()
 for key in "${!rates[@]}"; do
   m=$(echo "${rates[$key]}" | median)
-  ratio=$(awk -v m="$m" -v b="${base:-0}" 'BEGIN { printf "%.3f", (b > 0 ? m / b : 0) }')
-  echo "OPENBLAS_CORETYPE=${key%/*} DNNL_MAX_CPU_ISA=${key#*/}: median $m samples/s (runs: ${rates[$key]% }), x$ratio of the default" >&2
+  ratio=$(awk -v m="$m" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.3f", m / b; else print "null" }')
+  echo "OPENBLAS_CORETYPE=${key%/*} DNNL_MAX_CPU_ISA=${key#*/}: median $m samples/s (runs: ${rates[$key]% })${base:+, x$ratio of the default}" >&2
   rows+=("{\"openblas_coretype\":\"${key%/*}\",\"dnnl_max_cpu_isa\":\"${key#*/}\",\"median_samples_per_s\":$m,\"vs_default\":$ratio}")
 done
 printf '{"model":"%s","batch":%d,"cpu_flags":"%s","runs":[%s]}\n' "$model" "$batch" "$flags" "$(IFS=,; echo "${rows[*]}")"
