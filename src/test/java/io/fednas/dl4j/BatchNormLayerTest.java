@@ -2,7 +2,6 @@ package io.fednas.dl4j;
 
 import static io.fednas.dl4j.SameBits.assertSameBits;
 
-import java.lang.reflect.Field;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -30,14 +29,8 @@ class BatchNormLayerTest {
 
   /** A layer over its own copy of {@code params}, with a gradient view and the kernel. */
   static Layer setUp(Layer layer, NeuralNetConfiguration conf, INDArray params) throws Exception {
-    INDArray own = params.dup();
-    layer.setParamsViewArray(own);
-    layer.setParamTable(conf.getLayer().initializer().init(conf, own, false));
-    layer.setBackpropGradientsViewArray(Nd4j.zeros(DataType.FLOAT, own.shape()));
-    Field helper = org.deeplearning4j.nn.layers.normalization.BatchNormalization.class.getDeclaredField("helper");
-    helper.setAccessible(true);
-    helper.set(layer, new BatchNormKernel());
-    return layer;
+    return TestLayers.setUp(layer, conf, params, org.deeplearning4j.nn.layers.normalization.BatchNormalization.class,
+        new BatchNormKernel());
   }
 
   @Test

@@ -2,7 +2,6 @@ package io.fednas.dl4j;
 
 import static io.fednas.dl4j.SameBits.assertSameBits;
 
-import java.lang.reflect.Field;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -42,14 +41,8 @@ class NoCopyConvolutionLayerTest {
   }
 
   private static Layer setUp(Layer layer, NeuralNetConfiguration conf, INDArray params) throws Exception {
-    INDArray own = params.dup();
-    layer.setParamsViewArray(own);
-    layer.setParamTable(conf.getLayer().initializer().init(conf, own, false));
-    layer.setBackpropGradientsViewArray(Nd4j.zeros(DataType.FLOAT, own.shape()));
-    Field helper = org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class.getDeclaredField("helper");
-    helper.setAccessible(true);
-    helper.set(layer, new Im2colConvolution(true));
-    return layer;
+    return TestLayers.setUp(layer, conf, params, org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class,
+        new Im2colConvolution(true));
   }
 
   /** Forward in training, then backprop, inside an open forward-cache workspace, as a network's fit does. */
