@@ -1,6 +1,7 @@
 package io.fednas.dl4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fednas.model.Architecture;
@@ -51,7 +52,7 @@ class Im2colConvolutionTest {
           first = false;
         }
       }
-      assertTrue(!first, "the convolution layers are the project's");
+      assertFalse(first, "the convolution layers are the project's");
       nets.add(net);
     }
     return nets;

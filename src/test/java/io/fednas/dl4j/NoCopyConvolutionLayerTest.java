@@ -26,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link NoCopyConvolutionLayer} against DL4J's convolution layer with the same helper, in training
  * with the forward cache open (where DL4J's layer keeps a copy of its pre-activation output): the
  * output and every gradient bit for bit, with the project's ReLU and with the identity, on inputs
- * whose pre-activation outputs hold -0, +0, denormals, infinities and NaNs.
+ * with -0, +0, denormals, infinities and NaNs in the channel that the convolution passes through to z.
  */
 class NoCopyConvolutionLayerTest {
 
