@@ -17,9 +17,8 @@ import org.slf4j.LoggerFactory;
  * arithmetic (the op's context and shape checks, oneDNN's primitive descriptor, allocations) costs
  * as much as the product itself at the sizes of a client's minibatch; {@code dnnl_sgemm} goes
  * straight to oneDNN's kernels for the host's widest ISA (docs/benchmarks/2026-12-03-session-26.md
- * measures both). The
- * results equal ND4J's up to float rounding and, like them, depend on the shapes and the native
- * thread count only (one per task: OMP_NUM_THREADS, set by the submit scripts).
+ * measures both). The results equal ND4J's up to float rounding and, like them, depend on the shapes
+ * and the native thread count only (one per task: OMP_NUM_THREADS, set by the submit scripts).
  *
  * <p>Operands it cannot take (not float, not rank 2, strides that are neither row- nor column-major)
  * go to {@code Nd4j.gemm}, and so does everything where the preset's native library does not load (a
