@@ -23,9 +23,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link MaxPoolLayer} in place of DL4J's subsampling layers (max
  * pooling without oneDNN's slow helper) with {@link MaxPoolBackprop} for their backprop, {@link
  * ReluBackprop} for ReLU ({@link ReluLayer} in place of DL4J's ReLU layer after a batch norm), {@link
- * DepthwiseLayer} in place of DL4J's depthwise convolution layers, {@link DenseReluLayer} in place of
- * its dense layers, {@link SoftmaxOutputLayer} in place of its output layer and {@link BatchNormLayer}
- * with {@link BatchNormKernel} in place of its batch-norm layers.
+ * DepthwiseLayer} in place of DL4J's depthwise convolution layers (on {@link OneDnnDepthwise} with
+ * oneDNN), {@link DenseReluLayer} in place of its dense layers, {@link SoftmaxOutputLayer} in place of
+ * its output layer and {@link BatchNormLayer} with {@link BatchNormKernel} in place of its batch-norm
+ * layers.
  * CPU backend only: on CUDA, DL4J's own path (or cuDNN) keeps the data on the GPU.
  *
  * <p>The network's configuration is left as DL4J built it, so a saved model names only DL4J's
@@ -74,7 +75,7 @@ final class CpuKernels {
         layer = replace(net, layer, new MaxPoolLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
         set(POOLING_HELPER, layer, new MaxPoolBackprop());
       } else if (layer.getClass() == DepthwiseConvolution2DLayer.class) {
-        layer = replace(net, layer, new DepthwiseLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
+        layer = replace(net, layer, new DepthwiseLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType(), oneDnn));
       } else if (layer.getClass() == DenseLayer.class) {
         layer = replace(net, layer, new DenseReluLayer(layer.conf(), net.getLayerWiseConfigurations().getDataType()));
       } else if (layer.getClass() == org.deeplearning4j.nn.layers.OutputLayer.class) {

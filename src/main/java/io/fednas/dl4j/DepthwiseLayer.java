@@ -25,9 +25,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * channel-last ({@link NdBuffers#channelLastView}); its output is channel-last where {@link
  * CpuKernels} allows, and dL/dx takes the input's layout.
  *
+ * <p>The arithmetic runs on oneDNN's depthwise kernels ({@link OneDnnDepthwise}) where its library
+ * loaded and the network uses oneDNN, else on {@link DepthwiseKernel} in Java.
+ *
  * <p>Why: libnd4j's {@code depthwise_conv2d} and its backprop cost about ten milliseconds per layer
  * and minibatch on a small MobileNet, an order of magnitude more than the arithmetic, which is a
- * few multiply-adds per output.
+ * few multiply-adds per output: most of it reorders of channel-last activations, and on 8 or 16
+ * channels libnd4j's own loops.
  */
 final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
 
@@ -37,11 +41,20 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
   private static final int VALUES_LAST = 2;
   private static final int GRADIENT_LAST = 3;
   private final DepthwiseKernel arithmetic = new DepthwiseKernel();
+  /** oneDNN's kernels, or null for {@link #arithmetic}'s. */
+  private final OneDnnDepthwise oneDnn;
   /** Whether the output may stay channel-last: the layers that read it are the project's ({@link CpuKernels}). */
   private boolean channelLastOutput;
 
-  DepthwiseLayer(NeuralNetConfiguration conf, DataType dataType) {
+  /** With oneDNN's kernels when {@code oneDnn} and its library loaded. */
+  DepthwiseLayer(NeuralNetConfiguration conf, DataType dataType, boolean oneDnn) {
     super(conf, dataType);
+    this.oneDnn = oneDnn && OneDnnDepthwise.available() ? new OneDnnDepthwise() : null;
+  }
+
+  /** Whether this layer's arithmetic runs on oneDNN. */
+  boolean onOneDnn() {
+    return oneDnn != null;
   }
 
   void channelLastOutput(boolean allowed) {
@@ -81,8 +94,18 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     if (g == null) {
       return super.preOutput(training, forBackprop, workspaceMgr);
     }
-    Images x = channelLast(input, g.h() * g.w(), INPUT_LAST);
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
+    if (oneDnn != null && OneDnnDepthwise.supports(g)) {
+      // oneDNN reads and writes channel-last memory in place
+      INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, true, workspaceMgr, ArrayType.ACTIVATIONS));
+      INDArray z = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATIONS,
+          new long[] {g.n(), g.c(), g.outH(), g.outW()}, true);
+      oneDnn.forward(g, x, weights, z);
+      INDArray output = NdBuffers.channelLastView(z);
+      return new Pair<>(channelLastOutput ? output
+          : NdBuffers.inLayout(output, false, workspaceMgr, ArrayType.ACTIVATIONS), null);
+    }
+    Images x = channelLast(input, g.h() * g.w(), INPUT_LAST);
     INDArray output = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATIONS,
         new long[] {g.n(), g.c(), g.outH(), g.outW()}, channelLastOutput);
     store(output, g.outH() * g.outW(), VALUES_LAST, z -> arithmetic.forward(g, x, weights, z));
@@ -130,15 +153,26 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     if (g == null) {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
-    Images x = channelLast(input, g.h() * g.w(), INPUT_LAST);
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
-    // no activation of its own: dL/dz is dL/dout
-    Images delta = channelLast(epsilon, g.outH() * g.outW(), VALUES_LAST);
     float[] dw = new float[weights.length];
-    // dL/dx in the input's layout: the layer before reads it as it wrote the input
-    INDArray outEpsilon = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(),
-        NdBuffers.isChannelLast(input));
-    store(outEpsilon, g.h() * g.w(), GRADIENT_LAST, dx -> arithmetic.backward(g, x, weights, delta, dx, dw));
+    // no activation of its own: dL/dz is dL/dout; dL/dx in the input's layout: the layer before reads
+    // it as it wrote the input
+    INDArray outEpsilon;
+    if (oneDnn != null && OneDnnDepthwise.supports(g)) {
+      INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, true, workspaceMgr, ArrayType.ACTIVATION_GRAD));
+      INDArray delta = NdBuffers.memory(NdBuffers.inLayout(epsilon, true, workspaceMgr, ArrayType.ACTIVATION_GRAD));
+      INDArray dx = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), true);
+      oneDnn.backward(g, x, weights, delta, dx, dw);
+      outEpsilon = NdBuffers.channelLastView(dx);
+      if (!NdBuffers.isChannelLast(input)) {
+        outEpsilon = NdBuffers.inLayout(outEpsilon, false, workspaceMgr, ArrayType.ACTIVATION_GRAD);
+      }
+    } else {
+      Images x = channelLast(input, g.h() * g.w(), INPUT_LAST);
+      Images delta = channelLast(epsilon, g.outH() * g.outW(), VALUES_LAST);
+      outEpsilon = NdBuffers.create(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), NdBuffers.isChannelLast(input));
+      store(outEpsilon, g.h() * g.w(), GRADIENT_LAST, dx -> arithmetic.backward(g, x, weights, delta, dx, dw));
+    }
     INDArray weightGradView = gradientViews.get(DepthwiseConvolutionParamInitializer.WEIGHT_KEY);
     NdBuffers.write(dw, weightGradView);
     Gradient gradient = new DefaultGradient();

@@ -50,7 +50,9 @@ public final class Dl4jBackend implements NetworkBackend {
         .getProperty("backend"));
     return "ND4J " + backend + (!"CPU".equalsIgnoreCase(backend) ? ""
         : (OneDnnConvolution.available() ? ", convolutions on oneDNN (the first layer on im2col)"
-            : ", convolutions on im2col (no oneDNN in this build)") + ", matrix products on " + OneDnnGemm.describe()
+            : ", convolutions on im2col (no oneDNN in this build)")
+        + (OneDnnConvolution.available() && OneDnnDepthwise.available() ? ", depthwise convolutions on oneDNN"
+            : ", depthwise convolutions in Java") + ", matrix products on " + OneDnnGemm.describe()
             + "; " + CpuIsa.describe());
   }
 }

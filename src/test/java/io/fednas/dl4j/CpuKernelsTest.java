@@ -250,6 +250,7 @@ class CpuKernelsTest {
     for (Layer l : net.getLayers()) {
       if (l instanceof org.deeplearning4j.nn.layers.convolution.DepthwiseConvolution2DLayer) {
         assertInstanceOf(DepthwiseLayer.class, l);
+        assertTrue(((DepthwiseLayer) l).onOneDnn(), "the depthwise layers run oneDNN's kernels");
         depthwise++;
       } else if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
         assertInstanceOf(BatchNormLayer.class, l);
@@ -281,15 +282,26 @@ class CpuKernelsTest {
    * A MobileNet passing activations channel-last between its blocks' kernels computes the bits of the
    * same network passing them row-major: parameters (running statistics included) after each training
    * step, and an inference output. And where oneDNN runs the pointwise layers they do pass channel-last.
+   * With oneDNN's kernels (for the convolutions and the depthwise layers) and with the Java ones.
    */
   @Test
   void channelLastActivationsGiveTheBitsOfRowMajorOnes() {
+    assertChannelLastGivesRowMajorBits(OneDnnConvolution.available());
+    assertChannelLastGivesRowMajorBits(false);
+  }
+
+  private static void assertChannelLastGivesRowMajorBits(boolean oneDnn) {
     var a = Architectures.byName("mobilenet-28", 0.25, 1, 28, 28, 10);
     MultiLayerNetwork[] nets = new MultiLayerNetwork[2]; // row-major, channel-last
     for (int k = 0; k < 2; k++) {
       nets[k] = NetworkBuilder.withoutKernels(a, 3, 0.1, 0.9);
-      CpuKernels.install(nets[k], OneDnnConvolution.available(), k == 1);
+      CpuKernels.install(nets[k], oneDnn, k == 1);
       nets[k].setUpdater(new FlatGradientUpdater(nets[k]));
+      for (Layer l : nets[k].getLayers()) {
+        if (l instanceof DepthwiseLayer d) {
+          assertEquals(oneDnn, d.onOneDnn(), "the depthwise layer's kernels");
+        }
+      }
     }
     Nd4j.getRandom().setSeed(5);
     INDArray x = null;
@@ -305,7 +317,7 @@ class CpuKernelsTest {
       SameBits.assertSameBits(nets[0].params(), nets[1].params(), "parameters after step " + step);
     }
     SameBits.assertSameBits(nets[0].output(x), nets[1].output(x), "inference output");
-    if (OneDnnConvolution.available()) {
+    if (oneDnn) {
       long channelLast = nets[1].feedForward(x, true).stream().filter(NdBuffers::isChannelLast).count();
       // each block's six (depthwise, pointwise, a batch norm and a ReLU after each) but the last block's
       // pointwise three, which global pooling (DL4J's) reads

@@ -33,7 +33,7 @@ class DepthwiseKernelTest {
    * Strides 1 and 2; paddings symmetric, one-sided or absent; planes 1 to 9 pixels wide; 3 x 3 and 5 x 5
    * kernels. The output size as DL4J's Same or Truncate mode gives it.
    */
-  private static List<DepthwiseKernel.Geometry> geometries() {
+  static List<DepthwiseKernel.Geometry> geometries() {
     // {n, c, h, w, k, stride, padTop, padLeft}
     int[][] cases = {{2, 3, 7, 7, 3, 1, 1, 1}, {3, 5, 8, 8, 3, 2, 0, 0}, {2, 4, 7, 7, 3, 2, 1, 1}, {1, 2, 5, 6, 3, 1, 0, 0},
         {2, 17, 4, 4, 3, 1, 1, 1}, {2, 3, 9, 5, 3, 2, 1, 0}, {1, 1, 1, 1, 3, 1, 1, 1}, {2, 6, 6, 6, 5, 1, 2, 2},
