@@ -30,8 +30,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Why: libnd4j's {@code depthwise_conv2d} and its backprop cost about ten milliseconds per layer
  * and minibatch on a small MobileNet, an order of magnitude more than the arithmetic, which is a
- * few multiply-adds per output: most of it reorders of channel-last activations, and on 8 or 16
- * channels libnd4j's own loops.
+ * few multiply-adds per output: most of it reorders of the activations into oneDNN's blocked layout
+ * and back around each call (slowest on 8 channels, padded to 16).
  */
 final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
 
