@@ -40,10 +40,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Why: oneDNN's depthwise kernels keep each output's taps in vector registers and run at the
  * host's widest ISA; {@link DepthwiseKernel}'s JIT-vectorized loops load and store the row's sum once
- * per tap (docs/BENCHMARKS.md measures both on a MobileNet's layers). libnd4j's {@code
- * depthwise_conv2d} op reaches the same kernels but reorders channel-last activations into a blocked
- * layout and back around every call; here oneDNN reads and writes them where they are, and only the
- * weights (a few hundred floats) are reordered.
+ * per tap (docs/benchmarks/2026-12-04-session-28.md measures both on a MobileNet's layers). libnd4j's
+ * {@code depthwise_conv2d} op reaches the same kernels but reorders channel-last activations into a
+ * blocked layout and back around every call; here oneDNN reads and writes them where they are, and
+ * only the weights (k x k floats a channel) are reordered.
  *
  * <p>Results equal {@link DepthwiseKernel}'s up to float rounding and depend on the geometry, the ISA
  * and the native thread count (one per task) only. The weights go in and their gradient comes out in
