@@ -57,6 +57,11 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     return oneDnn != null;
   }
 
+  /** Whether this call's arithmetic runs on oneDNN: the layer's does, and oneDNN takes the geometry. */
+  private boolean onOneDnn(DepthwiseKernel.Geometry g) {
+    return oneDnn != null && OneDnnDepthwise.supports(g);
+  }
+
   void channelLastOutput(boolean allowed) {
     channelLastOutput = allowed;
   }
@@ -95,7 +100,7 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
       return super.preOutput(training, forBackprop, workspaceMgr);
     }
     float[] weights = NdBuffers.toFloats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
-    if (oneDnn != null && OneDnnDepthwise.supports(g)) {
+    if (onOneDnn(g)) {
       // oneDNN reads and writes channel-last memory in place
       INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, true, workspaceMgr, ArrayType.ACTIVATIONS));
       INDArray z = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATIONS,
@@ -158,7 +163,7 @@ final class DepthwiseLayer extends DepthwiseConvolution2DLayer {
     // no activation of its own: dL/dz is dL/dout; dL/dx in the input's layout: the layer before reads
     // it as it wrote the input
     INDArray outEpsilon;
-    if (oneDnn != null && OneDnnDepthwise.supports(g)) {
+    if (onOneDnn(g)) {
       INDArray x = NdBuffers.memory(NdBuffers.inLayout(input, true, workspaceMgr, ArrayType.ACTIVATION_GRAD));
       INDArray delta = NdBuffers.memory(NdBuffers.inLayout(epsilon, true, workspaceMgr, ArrayType.ACTIVATION_GRAD));
       INDArray dx = NdBuffers.createMemory(workspaceMgr, ArrayType.ACTIVATION_GRAD, input.shape(), true);

@@ -135,34 +135,22 @@ final class OneDnnDepthwise {
     }
   }
 
-  /** The native objects of one instance, apart from it, so that its cleaner can free them. */
+  /**
+   * How to free the native objects of one instance, a list of actions per geometry, apart from the
+   * instance so that its cleaner can run them.
+   */
   private static final class Natives {
-    private final List<List<Pointer>> sets = new ArrayList<>();
+    private final List<List<Runnable>> sets = new ArrayList<>();
 
-    synchronized List<Pointer> newSet() {
-      List<Pointer> set = new ArrayList<>();
+    synchronized List<Runnable> newSet() {
+      List<Runnable> set = new ArrayList<>();
       sets.add(set);
       return set;
     }
 
-    synchronized void destroy(List<Pointer> set) {
+    synchronized void destroy(List<Runnable> set) {
       for (int i = set.size() - 1; i >= 0; i--) { // in reverse: a primitive before the descriptor it came from
-        Pointer q = set.get(i);
-        if (q instanceof dnnl_primitive primitive) {
-          dnnl.dnnl_primitive_destroy(primitive);
-        } else if (q instanceof dnnl_primitive_desc descriptor) {
-          dnnl.dnnl_primitive_desc_destroy(descriptor);
-        } else if (q instanceof dnnl_memory memory) {
-          dnnl.dnnl_memory_destroy(memory);
-        } else if (q instanceof dnnl_stream stream) {
-          dnnl.dnnl_stream_destroy(stream);
-        } else if (q instanceof dnnl_engine engine) {
-          dnnl.dnnl_engine_destroy(engine);
-        } else if (q instanceof dnnl_primitive_attr attr) {
-          dnnl.dnnl_primitive_attr_destroy(attr);
-        } else {
-          q.close();
-        }
+        set.get(i).run();
       }
       set.clear();
       sets.removeIf(kept -> kept == set);
@@ -178,8 +166,7 @@ final class OneDnnDepthwise {
   /** A memory object whose data lives elsewhere: ND4J's memory, pointed to anew on each call. */
   private record Handle(dnnl_memory memory) {
     void handle(INDArray a) {
-      FloatPointer first = new FloatPointer(a.data().addressPointer()).position(a.offset() - a.data().offset());
-      dnnl.dnnl_memory_set_data_handle(memory, first);
+      dnnl.dnnl_memory_set_data_handle(memory, OneDnnGemm.firstElement(a));
     }
   }
 
@@ -195,7 +182,7 @@ final class OneDnnDepthwise {
 
   /** One geometry's primitives and the memory they work in. */
   private static final class Primitives {
-    final List<Pointer> owned;
+    final List<Runnable> owned;
     final DepthwiseKernel.Geometry g;
     final dnnl_engine engine = new dnnl_engine();
     final dnnl_stream stream = new dnnl_stream();
@@ -217,12 +204,12 @@ final class OneDnnDepthwise {
       this.g = g;
       owned = natives.newSet();
       check(dnnl.dnnl_engine_create(engine, dnnl.dnnl_cpu, 0), "creating the CPU engine", g);
-      owned.add(engine);
+      owned.add(() -> dnnl.dnnl_engine_destroy(engine));
       check(dnnl.dnnl_stream_create(stream, engine, dnnl.dnnl_stream_default_flags), "creating a stream", g);
-      owned.add(stream);
+      owned.add(() -> dnnl.dnnl_stream_destroy(stream));
       // the scratchpads are this object's, so that tasks on two threads never share one
       check(dnnl.dnnl_primitive_attr_create(attr), "creating attributes", g);
-      owned.add(attr);
+      owned.add(() -> dnnl.dnnl_primitive_attr_destroy(attr));
       check(dnnl.dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl.dnnl_scratchpad_mode_user), "scratchpad mode", g);
 
       long[] inDims = {g.n(), g.c(), g.h(), g.w()};
@@ -278,17 +265,17 @@ final class OneDnnDepthwise {
 
     private dnnl_memory_desc_t desc(long[] dims, int tag) {
       dnnl_memory_desc_t d = new dnnl_memory_desc_t();
-      owned.add(d);
+      owned.add(d::close);
       check(dnnl.dnnl_memory_desc_init_by_tag(d, dims.length, dims, dnnl.dnnl_f32, tag), "a memory descriptor", g);
       return d;
     }
 
     private dnnl_primitive_desc descriptor(dnnl_convolution_desc_t op, dnnl_primitive_desc hint) {
-      owned.add(op);
+      owned.add(op::close);
       dnnl_primitive_desc pd = new dnnl_primitive_desc();
       check(dnnl.dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(op), attr, engine, hint),
           "a primitive descriptor", g);
-      owned.add(pd);
+      owned.add(() -> dnnl.dnnl_primitive_desc_destroy(pd));
       return pd;
     }
 
@@ -299,27 +286,27 @@ final class OneDnnDepthwise {
 
     private FloatPointer floats(long n) {
       FloatPointer f = new FloatPointer(n);
-      owned.add(f);
+      owned.add(f::close);
       return f;
     }
 
     private dnnl_memory memory(dnnl_memory_desc_t d, Pointer data) {
       dnnl_memory m = new dnnl_memory();
       check(dnnl.dnnl_memory_create(m, d, engine, data), "a memory object", g);
-      owned.add(m);
+      owned.add(() -> dnnl.dnnl_memory_destroy(m));
       return m;
     }
 
     private dnnl_memory allocated(dnnl_memory_desc_t d) {
       BytePointer data = new BytePointer(Math.max(1, dnnl.dnnl_memory_desc_get_size(d)));
-      owned.add(data);
+      owned.add(data::close);
       return memory(d, data);
     }
 
     private Step reorder(dnnl_memory_desc_t from, dnnl_memory fromMemory, dnnl_memory_desc_t to, dnnl_memory toMemory) {
       dnnl_primitive_desc pd = new dnnl_primitive_desc();
       check(dnnl.dnnl_reorder_primitive_desc_create(pd, from, engine, to, engine, attr), "a weights reorder", g);
-      owned.add(pd);
+      owned.add(() -> dnnl.dnnl_primitive_desc_destroy(pd));
       return step(pd, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {fromMemory, toMemory});
     }
 
@@ -327,12 +314,12 @@ final class OneDnnDepthwise {
     private Step step(dnnl_primitive_desc pd, int[] kinds, dnnl_memory[] memories) {
       dnnl_primitive primitive = new dnnl_primitive();
       check(dnnl.dnnl_primitive_create(primitive, pd), "a primitive", g);
-      owned.add(primitive);
+      owned.add(() -> dnnl.dnnl_primitive_destroy(primitive));
       dnnl_memory_desc_t scratchpad = query(pd, dnnl.dnnl_query_scratchpad_md);
       boolean needsScratchpad = scratchpad != null && dnnl.dnnl_memory_desc_get_size(scratchpad) > 0;
       int count = kinds.length + (needsScratchpad ? 1 : 0);
       dnnl_exec_arg_t args = new dnnl_exec_arg_t(count);
-      owned.add(args);
+      owned.add(args::close);
       for (int i = 0; i < kinds.length; i++) {
         args.position(i).arg(kinds[i]).memory(memories[i]);
       }

@@ -137,7 +137,7 @@ final class OneDnnGemm {
   }
 
   /** The matrix's first element: its buffer's address (which includes the buffer's own offset) plus the view's. */
-  private static FloatPointer firstElement(INDArray m) {
+  static FloatPointer firstElement(INDArray m) {
     return new FloatPointer(m.data().addressPointer()).position(m.offset() - m.data().offset());
   }
 }
